@@ -1,0 +1,100 @@
+"""A convolutional network over the spectrogram seen as a one-channel image."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._common import Standardize, default_lengths, frame_mask
+
+
+class CNN(nn.Module):
+    """Stacks of Conv2d → BatchNorm → ReLU → MaxPool, then global pooling.
+
+    The input ``(batch, max_len, n_bins)`` is one image per clip (time ×
+    frequency). Each block halves both axes (an axis already of size one is
+    left alone, so one-frame tabular input works). Global pooling — mean over
+    frequency, then mean and max over the valid time steps — makes any input
+    length work; padded frames are zeroed before each convolution and ignored
+    by the pooling.
+
+    Parameters
+    ----------
+    n_bins : int
+        Number of frequency bins.
+    n_outputs : int
+        Number of classes (logits) or regression targets.
+    channels : sequence of int, default=(16, 32, 64, 64)
+        Output channels of each block; its length is the depth.
+    kernel_size : int, default=3
+        Square convolution kernel (odd, "same" padding).
+    dropout : float, default=0.2
+        Dropout before the head.
+    mean, scale : array-like of shape (n_bins,), optional
+        Input standardisation (see :class:`Standardize`).
+    """
+
+    def __init__(
+        self,
+        n_bins,
+        n_outputs,
+        *,
+        channels=(16, 32, 64, 64),
+        kernel_size=3,
+        dropout=0.2,
+        mean=None,
+        scale=None,
+    ):
+        super().__init__()
+        channels = tuple(int(c) for c in channels)
+        if not channels:
+            raise ValueError("channels must name at least one block")
+        self.standardize = Standardize(n_bins, mean, scale)
+        blocks, c_in = [], 1
+        for c_out in channels:
+            blocks.append(
+                nn.Sequential(
+                    nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2, bias=False),
+                    nn.BatchNorm2d(c_out),
+                    nn.ReLU(inplace=True),
+                )
+            )
+            c_in = c_out
+        self.blocks = nn.ModuleList(blocks)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(2 * c_in, n_outputs)
+
+    def feature_maps(self, X, lengths=None):
+        """Output of every block (after pooling) and the valid lengths.
+
+        Returns
+        -------
+        maps : list of Tensor of shape (batch, channels, time, freq)
+        lengths : Tensor of shape (batch,)
+            Valid time steps of the last map.
+        """
+        lengths = default_lengths(X, lengths)
+        x = self.standardize(X)
+        x = x * frame_mask(lengths, X.shape[1]).unsqueeze(-1)
+        x = x.unsqueeze(1)
+        maps = []
+        for block in self.blocks:
+            x = block(x)
+            kt, kf = (2 if x.shape[2] > 1 else 1), (2 if x.shape[3] > 1 else 1)
+            x = F.max_pool2d(x, (kt, kf), ceil_mode=True)
+            if kt == 2:
+                lengths = (lengths + 1) // 2
+            x = x * frame_mask(lengths, x.shape[2])[:, None, :, None]
+            maps.append(x)
+        return maps, lengths
+
+    def embed(self, X, lengths=None):
+        """The pooled ``(batch, 2 * channels[-1])`` representation."""
+        maps, lengths = self.feature_maps(X, lengths)
+        x = maps[-1].mean(dim=3)  # (batch, channels, time)
+        mask = frame_mask(lengths, x.shape[2]).unsqueeze(1)
+        mean = (x * mask).sum(2) / lengths.unsqueeze(1)
+        maxed = x.masked_fill(~mask, float("-inf")).amax(2)
+        return torch.cat([mean, maxed], dim=1)
+
+    def forward(self, X, lengths=None):
+        return self.head(self.dropout(self.embed(X, lengths)))

@@ -1,0 +1,279 @@
+"""Tests of spectroclf.embedding: musicnn's front end, MusicnnEmbedding, predict_tags."""
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from spectroclf.embedding import (
+    MusicnnEmbedding,
+    musicnn_melspectrogram,
+    musicnn_patches,
+    predict_tags,
+)
+
+REFERENCE = Path(__file__).parent / "data" / "musicnn_reference.npz"
+SR = 22050
+
+
+def _tone(freq, seconds=1.0, amplitude=0.3):
+    t = np.arange(int(seconds * SR)) / SR
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _noise(seed, seconds=1.0):
+    return (
+        0.1 * np.random.default_rng(seed).standard_normal(int(seconds * SR))
+    ).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    with np.load(REFERENCE, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+@pytest.fixture(scope="module")
+def clips():
+    return [_tone(220), _noise(1), _tone(880, seconds=3.5), _noise(2, seconds=0.5)]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return MusicnnEmbedding().fit()
+
+
+class TestFrontEnd:
+    def test_shape_and_dtype(self):
+        S = musicnn_melspectrogram(_tone(440), sr=SR)
+        assert S.shape == (1 + 16000 // 256, 96) and S.dtype == np.float32
+        assert np.isfinite(S).all() and S.min() >= 0
+
+    def test_16k_input_is_not_resampled(self):
+        y = _noise(0)[:16000]
+        assert musicnn_melspectrogram(y, sr=16000).shape == (63, 96)
+
+    def test_exact_mode_reproduces_musicnn_float16_overflow(self):
+        loud = _tone(440, amplitude=1.0)
+        exact = musicnn_melspectrogram(loud, sr=SR, exact=True)
+        assert np.isinf(exact).any()  # musicnn 0.1.0's float16 log overflows here
+        default = musicnn_melspectrogram(loud, sr=SR)
+        assert np.isfinite(default).all()
+        finite = np.isfinite(exact)
+        np.testing.assert_allclose(exact[finite], default[finite], atol=4e-3)
+
+    def test_bad_waveform(self):
+        with pytest.raises(ValueError, match="1-D mono waveform"):
+            musicnn_melspectrogram(np.zeros((2, 100)), sr=SR)
+
+    def test_patches(self):
+        assert musicnn_patches(np.ones((187 * 3 + 10, 96))).shape == (3, 187, 96)
+        assert musicnn_patches(np.ones((400, 96)), patch_hop=100).shape == (3, 187, 96)
+        short = musicnn_patches(np.ones((50, 96)))
+        assert short.shape == (1, 187, 96)
+        assert (short[0, :50] == 1).all() and (short[0, 50:] == 0).all()
+
+    def test_matches_musicnn_on_real_audio(self, shared_data, reference):
+        """musicnn's own batch_data patches, bit for bit (exact=True), from the audio files."""
+        from spectroclf.features import load_audio
+
+        for i, name in enumerate(reference["clips"]):
+            y = load_audio(shared_data / "librosa-clips" / f"{name}.ogg", sr=SR)
+            rows = reference["patch_clip"] == i
+            index = reference["patch_index"][rows]
+            exact = musicnn_patches(musicnn_melspectrogram(y, sr=SR, exact=True))
+            assert len(exact) == reference["n_patches"][i]
+            np.testing.assert_array_equal(
+                exact[index], reference["musicnn_patches"][rows].astype(np.float32)
+            )
+            default = musicnn_patches(musicnn_melspectrogram(y, sr=SR))
+            np.testing.assert_allclose(
+                default[index], reference["inputs"][rows], atol=1e-5
+            )
+
+
+class TestMusicnnEmbedding:
+    @pytest.mark.parametrize(
+        "layer, pooling, n_out",
+        [
+            ("penultimate", "mean", 200),
+            ("penultimate", "mean+max", 400),
+            ("taggram", "max", 50),
+            ("logits", "mean", 50),
+            ("mean_pool", "mean", 753),
+            ("max_pool", "mean+max", 1506),
+        ],
+    )
+    def test_shapes_and_names(self, clips, layer, pooling, n_out):
+        emb = MusicnnEmbedding(layer=layer, pooling=pooling).fit(clips)
+        X = emb.transform(clips)
+        assert X.shape == (len(clips), n_out) == (len(clips), emb.n_features_out_)
+        assert X.dtype == np.float32 and np.isfinite(X).all()
+        names = emb.get_feature_names_out()
+        assert len(names) == n_out and len(set(names)) == n_out
+
+    def test_feature_names(self, fitted):
+        assert fitted.get_feature_names_out()[0] == "penultimate_mean_0"
+        emb = MusicnnEmbedding(
+            layer="taggram", pooling="mean+max", model="MTT_musicnn"
+        ).fit()
+        names = emb.get_feature_names_out()
+        assert names[0] == "mean_guitar" and names[50] == "max_guitar"
+
+    def test_pooling_over_patches(self):
+        y = _tone(440, seconds=7)  # 438 frames at 16 kHz: 2 patches
+        per_patch = MusicnnEmbedding(layer="taggram", pooling="mean+max").fit()
+        patches = musicnn_patches(musicnn_melspectrogram(y, sr=SR))
+        assert len(patches) == 2
+        values = per_patch._layer_per_patch(patches)
+        out = per_patch.transform([y])[0]
+        np.testing.assert_allclose(out[:50], values.mean(0), rtol=1e-6)
+        np.testing.assert_allclose(out[50:], values.max(0), rtol=1e-6)
+
+    def test_batch_size_and_2d_array_input(self, fitted):
+        X = np.stack([_noise(3), _noise(4), _noise(5)])
+        small = clone(fitted).set_params(batch_size=1).fit()
+        np.testing.assert_allclose(
+            small.transform(X), fitted.transform(list(X)), atol=1e-5
+        )
+
+    def test_sr_parameter(self):
+        y = _noise(6)
+        y16 = musicnn_melspectrogram(y, sr=SR)
+        emb = MusicnnEmbedding(sr=SR).fit()
+        assert musicnn_patches(y16).shape == (1, 187, 96)
+        assert emb.transform([y]).shape == (1, 200)
+
+    def test_pipeline(self, clips):
+        X = [_tone(f, seconds=0.5) for f in (200, 300, 400)] + [
+            _noise(s, 0.5) for s in range(3)
+        ]
+        y = ["tone"] * 3 + ["noise"] * 3
+        pipe = make_pipeline(MusicnnEmbedding(), LogisticRegression()).fit(X, y)
+        assert list(pipe.predict(X)) == y
+        assert pipe.predict_proba(X).shape == (6, 2)
+
+    def test_clone_and_params(self, fitted):
+        emb = MusicnnEmbedding(layer="taggram", pooling="max", batch_size=4)
+        copy = clone(emb)
+        assert copy.get_params() == emb.get_params()
+        assert not hasattr(clone(fitted), "net_")
+
+    def test_pickle(self, fitted, clips):
+        again = pickle.loads(pickle.dumps(fitted))
+        np.testing.assert_array_equal(
+            again.transform(clips[:1]), fitted.transform(clips[:1])
+        )
+
+    def test_memory_cache(self, tmp_path, clips):
+        emb = MusicnnEmbedding(memory=tmp_path / "cache").fit()
+        first = emb.transform(clips[:2])
+        assert any((tmp_path / "cache").rglob("*.pkl"))
+        np.testing.assert_array_equal(emb.transform(clips[:2]), first)
+
+    def test_n_jobs(self, fitted, clips):
+        parallel = clone(fitted).set_params(n_jobs=2).fit()
+        np.testing.assert_allclose(
+            parallel.transform(clips[:2]), fitted.transform(clips[:2]), atol=1e-6
+        )
+
+    def test_from_audio_file_matches_tensorflow(self, shared_data, reference):
+        """End to end: file -> front end -> port equals TF on trumpet's single patch."""
+        emb = MusicnnEmbedding(layer="taggram").fit()
+        out = emb.transform([shared_data / "librosa-clips" / "trumpet.ogg"])
+        row = list(reference["clips"]).index("trumpet")
+        expected = reference["MSD_musicnn__taggram"][reference["patch_clip"] == row]
+        np.testing.assert_allclose(out, expected, atol=1e-4)
+
+
+class TestErrors:
+    def test_not_fitted(self, clips):
+        with pytest.raises(NotFittedError):
+            MusicnnEmbedding().transform(clips)
+
+    @pytest.mark.parametrize(
+        "params, match",
+        [
+            ({"model": "MSD_vgg"}, "model"),
+            ({"layer": "cnn9"}, "layer"),
+            ({"pooling": "median"}, "pooling"),
+            ({"batch_size": 0}, "batch_size"),
+        ],
+    )
+    def test_bad_params(self, params, match):
+        with pytest.raises(ValueError, match=match):
+            MusicnnEmbedding(**params).fit()
+
+    def test_single_path(self, fitted):
+        with pytest.raises(ValueError, match=r"single path .*\[path\]"):
+            fitted.transform("song.ogg")
+
+    def test_single_waveform(self, fitted):
+        with pytest.raises(ValueError, match=r"\[y\]"):
+            fitted.transform(_noise(0))
+
+    def test_missing_file(self, fitted, tmp_path):
+        missing = tmp_path / "nope.ogg"
+        with pytest.raises(FileNotFoundError, match="nope.ogg"):
+            fitted.transform([missing])
+
+    def test_unreadable_file_is_named(self, fitted, tmp_path):
+        bad = tmp_path / "broken.ogg"
+        bad.write_bytes(b"this is not audio")
+        with pytest.raises(ValueError, match="broken.ogg"):
+            fitted.transform([bad])
+
+    @pytest.mark.parametrize(
+        "clip, error, match",
+        [
+            (
+                np.zeros((2, 100), dtype=np.float32),
+                ValueError,
+                "clip 1 .*shape \\(2, 100\\)",
+            ),
+            (np.array([0.0, np.nan]), ValueError, "clip 1: .*NaN"),
+            (np.array([], dtype=np.float32), ValueError, "clip 1 .*non-empty"),
+            ({"a": 1}, TypeError, "clip 1"),
+        ],
+    )
+    def test_bad_waveform(self, fitted, clip, error, match):
+        with pytest.raises(error, match=match):
+            fitted.transform([_noise(0), clip])
+
+    def test_empty(self, fitted):
+        with pytest.raises(ValueError, match="empty"):
+            fitted.transform([])
+
+
+class TestPredictTags:
+    def test_format(self, clips):
+        out = predict_tags(clips[:2], top_n=4)
+        assert len(out) == 2
+        for tags in out:
+            assert len(tags) == 4
+            assert all(isinstance(t, str) and isinstance(p, float) for t, p in tags)
+            probs = [p for _, p in tags]
+            assert (
+                probs == sorted(probs, reverse=True)
+                and 0 <= min(probs) <= max(probs) <= 1
+            )
+
+    def test_all_tags_and_model(self, clips):
+        (tags,) = predict_tags(clips[:1], model="MTT_musicnn", top_n=None)
+        assert len(tags) == 50 and {t for t, _ in tags} >= {"guitar", "piano"}
+
+    @pytest.mark.parametrize("top_n", [0, -1, 2.5, True])
+    def test_bad_top_n(self, clips, top_n):
+        with pytest.raises(ValueError, match="top_n"):
+            predict_tags(clips[:1], top_n=top_n)
+
+    def test_real_music(self, shared_data):
+        (tags,) = predict_tags(
+            [shared_data / "librosa-clips" / "brahms.ogg"], model="MTT_musicnn", top_n=3
+        )
+        assert tags[0][0] == "classical"

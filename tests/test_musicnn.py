@@ -1,0 +1,157 @@
+"""Fidelity of the PyTorch musicnn port against the original TensorFlow model.
+
+``tests/data/musicnn_reference.npz`` is written by ``tools/convert_musicnn.py``: log-mel
+input patches (musicnn's front end, float32) of three librosa example clips (brahms: Public
+Domain; vibeace, trumpet: CC BY 3.0, see ../shared/data/librosa-clips/*.txt) and the outputs
+of musicnn 0.1.0's TensorFlow graph (TF 2.21) restored from its checkpoints on them.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from spectroclf.models.musicnn import (
+    PRETRAINED_MODELS,
+    Musicnn,
+    _FrontEndBlock,
+    load_musicnn,
+)
+
+REFERENCE = Path(__file__).parent / "data" / "musicnn_reference.npz"
+
+# Tolerances of the port (measured max abs differences, both models: taggram 4e-6,
+# penultimate 1e-5, logits 2e-5, mean_pool 9e-6, max_pool 5e-4 on values up to 108).
+TOLERANCES = {
+    "taggram": dict(atol=1e-4, rtol=0),
+    "logits": dict(atol=1e-3, rtol=0),
+    "penultimate": dict(atol=1e-4, rtol=0),
+    "mean_pool": dict(atol=1e-4, rtol=0),
+    "max_pool": dict(atol=1e-3, rtol=1e-5),
+    "timbral": dict(atol=1e-3, rtol=0),
+    "temporal": dict(atol=1e-3, rtol=0),
+    "cnn1": dict(atol=1e-3, rtol=0),
+    "cnn2": dict(atol=1e-3, rtol=0),
+    "cnn3": dict(atol=1e-3, rtol=0),
+}
+
+
+@pytest.fixture(scope="module")
+def reference():
+    with np.load(REFERENCE, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+@pytest.fixture(scope="module", params=PRETRAINED_MODELS)
+def ported(request, reference):
+    """(model name, torch outputs on the reference inputs)."""
+    net = load_musicnn(request.param)
+    with torch.no_grad():
+        out = net.forward_features(torch.from_numpy(reference["inputs"]))
+    return request.param, {k: v.numpy() for k, v in out.items()}
+
+
+class TestFidelity:
+    @pytest.mark.parametrize(
+        "key", ["taggram", "logits", "penultimate", "mean_pool", "max_pool"]
+    )
+    def test_per_patch_outputs_match_tensorflow(self, ported, reference, key):
+        name, out = ported
+        np.testing.assert_allclose(
+            out[key], reference[f"{name}__{key}"], **TOLERANCES[key]
+        )
+
+    @pytest.mark.parametrize("key", ["timbral", "temporal", "cnn1", "cnn2", "cnn3"])
+    def test_time_resolved_features_match_tensorflow(self, ported, reference, key):
+        name, out = ported
+        got = out[key][0][reference["feature_frames"]]  # patch 0, stored frames
+        np.testing.assert_allclose(got, reference[f"{name}__{key}"], **TOLERANCES[key])
+
+    def test_clip_level_pooling_matches_tensorflow(self, ported, reference):
+        name, out = ported
+        for clip in np.unique(reference["patch_clip"]):
+            rows = reference["patch_clip"] == clip
+            for key in ("taggram", "penultimate"):
+                np.testing.assert_allclose(
+                    out[key][rows].mean(0),
+                    reference[f"{name}__{key}"][rows].mean(0),
+                    atol=1e-4,
+                )
+
+    def test_top_tags_match_tensorflow(self, ported, reference):
+        name, out = ported
+        ref = reference[f"{name}__taggram"]
+        np.testing.assert_array_equal(
+            np.argsort(-out["taggram"], axis=1)[:, :3], np.argsort(-ref, axis=1)[:, :3]
+        )
+
+
+class TestLoad:
+    def test_tags(self):
+        msd, mtt = load_musicnn("MSD_musicnn"), load_musicnn("MTT_musicnn")
+        assert msd.tags[:3] == ["rock", "pop", "alternative"]
+        assert mtt.tags[:3] == ["guitar", "classical", "slow"]
+        assert len(msd.tags) == len(mtt.tags) == 50
+        assert not msd.training
+
+    def test_default_is_msd(self):
+        assert load_musicnn().tags[0] == "rock"
+
+    def test_unknown_name_lists_valid_ones(self):
+        with pytest.raises(ValueError, match="MSD_musicnn, MTT_musicnn"):
+            load_musicnn("MSD_vgg")
+
+    def test_weights_are_float32(self):
+        assert all(p.dtype == torch.float32 for p in load_musicnn().parameters())
+
+
+class TestMusicnn:
+    def test_shapes(self):
+        net = Musicnn(n_tags=7).eval()
+        with torch.no_grad():
+            out = net.forward_features(torch.randn(3, 187, 96))
+        shapes = {k: tuple(v.shape) for k, v in out.items()}
+        assert shapes == {
+            "timbral": (3, 187, 408),
+            "temporal": (3, 187, 153),
+            "cnn1": (3, 187, 64),
+            "cnn2": (3, 187, 64),
+            "cnn3": (3, 187, 64),
+            "mid_end": (3, 187, 753),
+            "max_pool": (3, 753),
+            "mean_pool": (3, 753),
+            "penultimate": (3, 200),
+            "logits": (3, 7),
+            "taggram": (3, 7),
+        }
+        with torch.no_grad():
+            torch.testing.assert_close(
+                net(torch.zeros(2, 187, 96)).sigmoid(),
+                net.forward_features(torch.zeros(2, 187, 96))["taggram"],
+            )
+
+    def test_other_patch_lengths(self):
+        net = Musicnn().eval()
+        with torch.no_grad():
+            assert net(torch.randn(2, 50, 96)).shape == (2, 50)
+
+    @pytest.mark.parametrize("shape", [(187, 96), (2, 187, 128)])
+    def test_bad_input_shape(self, shape):
+        with pytest.raises(ValueError, match="expects log-mel patches"):
+            Musicnn()(torch.zeros(shape))
+
+    def test_eval_pooling_shortcut_equals_naive_order(self):
+        """Pooling before ReLU + batchnorm in eval mode gives exactly conv->relu->bn->max."""
+        block = _FrontEndBlock(8, (7, 5), (3, 3))
+        with torch.no_grad():
+            block.bn.weight.copy_(torch.tensor([1.0, -1, 0.5, -2, 0, 3, -0.1, 1]))
+            block.bn.bias.normal_()
+            block.bn.running_mean.normal_()
+            block.bn.running_var.uniform_(0.5, 2)
+            block.eval()
+            x = torch.randn(4, 1, 20, 12)
+            naive = block.bn(
+                torch.relu(block.conv(torch.nn.functional.pad(x, (0, 0, 3, 3))))
+            )
+            torch.testing.assert_close(block(x), naive.amax(dim=3))
