@@ -24,6 +24,7 @@ _PUBLIC = {
     ],
     "datasets": [
         "CLASS_MAPPING",
+        "load_spectrogram",
         "load_genre_spectrograms",
         "load_multitask_spectrograms",
         "merge_classes",

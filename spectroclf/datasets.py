@@ -36,6 +36,7 @@ import os
 import re
 import tempfile
 import warnings
+import zlib
 from pathlib import Path, PurePath
 
 import numpy as np
@@ -85,6 +86,7 @@ or as the mapping of :func:`merge_classes`.
 
 _SPECTROGRAM_SUFFIXES = (".npy", ".npy.gz")
 _GZIP_MAGIC = b"\x1f\x8b"
+_NPY_MAGIC = b"\x93NUMPY"
 _FEATURE_WIDTH = {"mel": N_MELS, "chroma": N_CHROMA, "fused": N_FUSED}
 
 
@@ -97,6 +99,18 @@ def _check_feature(feature):
         raise ValueError(
             f"unknown feature {feature!r}; valid features are "
             f"{sorted(FEATURE_BINS)} (fused = 128 mel + 12 chroma columns)"
+        )
+
+
+def _check_npy_magic(path, head, what):
+    """Refuse data that is not a .npy array before np.load misreads it."""
+    if head.startswith(b"PK"):  # an .npz (zip) archive: reported below
+        return
+    if head != _NPY_MAGIC:
+        raise ValueError(
+            f"spectrogram file '{path}' is not a NumPy .npy file ({what} does not "
+            f"start with the .npy header, got {head!r}); expected one array "
+            "written with np.save, optionally gzip-compressed"
         )
 
 
@@ -115,13 +129,18 @@ def _read_array(path):
                     raise ValueError(
                         f"spectrogram file '{path}' is an empty gzip stream"
                     )
+                _check_npy_magic(path, raw[:6], "its gzip stream")
                 arr = np.load(io.BytesIO(raw), allow_pickle=False)
             else:
+                _check_npy_magic(path, f.read(6), "it")
+                f.seek(0)
                 arr = np.load(f, allow_pickle=False)
     except FileNotFoundError:
         raise FileNotFoundError(f"spectrogram file '{path}' does not exist") from None
     except IsADirectoryError:
         raise ValueError(f"'{path}' is a directory, not a spectrogram file") from None
+    except PermissionError:
+        raise
     except ValueError as exc:
         if str(path) in str(exc):
             raise
@@ -129,7 +148,7 @@ def _read_array(path):
             f"could not read spectrogram file '{path}': {exc} "
             "(expected one array written with np.save, optionally gzip-compressed)"
         ) from exc
-    except (OSError, EOFError) as exc:  # BadGzipFile, truncated stream, ...
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile, truncated, bad deflate
         raise ValueError(
             f"could not read spectrogram file '{path}': corrupt or truncated "
             f"({type(exc).__name__}: {exc}); expected one array written with "

@@ -8,7 +8,10 @@ spectrogram at 16 kHz with 50 tags. This module reproduces its front end
 
 - :class:`MusicnnEmbedding`, a scikit-learn transformer: audio -> fixed-size features, for
   transfer learning (``make_pipeline(MusicnnEmbedding(), LogisticRegression())``);
-- :func:`predict_tags`: the most likely tags of each clip.
+- :func:`predict_tags`: the most likely tags of each clip;
+- :class:`MusicnnMelExtractor`: audio -> musicnn's log-mel spectrograms, the input of
+  :class:`~spectroclf.MusicnnClassifier` and :class:`~spectroclf.MusicnnRegressor`
+  (fine-tuning).
 """
 
 import numbers
@@ -24,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 
 __all__ = [
     "MusicnnEmbedding",
+    "MusicnnMelExtractor",
     "predict_tags",
     "musicnn_melspectrogram",
     "musicnn_patches",
@@ -164,6 +168,16 @@ def _clip_patches(source, *, mtime, sr, patch_hop):
     else:
         S = musicnn_melspectrogram(source, sr=sr)
     return musicnn_patches(S, patch_hop=patch_hop)
+
+
+def _clip_mel(source, *, mtime, sr):
+    """One clip (path or waveform) -> its musicnn log-mel; cached by joblib.Memory."""
+    del mtime  # part of the cache key only: a changed file is recomputed
+    if _is_path(source):
+        from .features import load_audio
+
+        return musicnn_melspectrogram(load_audio(source, sr=MUSICNN_SR), sr=MUSICNN_SR)
+    return musicnn_melspectrogram(source, sr=sr)
 
 
 class MusicnnEmbedding(TransformerMixin, BaseEstimator):
@@ -439,6 +453,135 @@ default="penultimate"
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+class MusicnnMelExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """musicnn's log-mel spectrograms of audio clips, for fine-tuning musicnn.
+
+    Each clip becomes the time-first ``(n_frames, 96)`` spectrogram of
+    :func:`musicnn_melspectrogram` (16 kHz, hop 256 samples = 16 ms per frame, 96 mel bands,
+    ``log10(1 + 10000 S)``), the input of :class:`~spectroclf.MusicnnClassifier` and
+    :class:`~spectroclf.MusicnnRegressor`:
+    ``make_pipeline(MusicnnMelExtractor(), MusicnnClassifier())`` learns from audio files.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sample rate of waveform input. Files are decoded straight to musicnn's 16 kHz.
+    n_jobs : int or None, default=None
+        Clips decoded and transformed in parallel (:class:`joblib.Parallel`). ``None``
+        means 1 unless in a :func:`joblib.parallel_backend` context.
+    memory : str, path-like, joblib.Memory or None, default=None
+        Cache of the spectrograms, keyed by the clip (path and modification time, or
+        waveform content) and ``sr``. ``None``: no cache.
+    verbose : int, default=0
+        Print a progress line to stderr when > 0.
+
+    Attributes
+    ----------
+    n_bins_ : int
+        Bins per output frame (96).
+
+    See Also
+    --------
+    MusicnnEmbedding : Fixed-size musicnn features, for any scikit-learn model.
+
+    Notes
+    -----
+    Stateless: ``fit`` only validates the parameters. Input is a list of audio paths and/or
+    1-D waveforms at ``sr``, or a 2-D array ``(n_clips, n_samples)``; the output is a list
+    (clips may differ in length). 30 s of audio gives 1876 frames.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectroclf.embedding import MusicnnMelExtractor
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050 * 3) / 22050).astype("float32")
+    >>> [S.shape for S in MusicnnMelExtractor().fit_transform([y, y[:22050]])]
+    [(188, 96), (63, 96)]
+    """
+
+    _parameter_constraints = {
+        "sr": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "verbose": ["verbose"],
+    }
+
+    # the same input rules and error messages as MusicnnEmbedding
+    _check_sources = MusicnnEmbedding._check_sources
+
+    def __init__(self, *, sr=22050, n_jobs=None, memory=None, verbose=0):
+        self.sr = sr
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X=None, y=None):
+        """Validate the parameters (the transformer learns nothing).
+
+        Parameters
+        ----------
+        X : ignored
+            Accepted for the pipeline API.
+        y : ignored
+            Accepted for the pipeline API.
+
+        Returns
+        -------
+        self : MusicnnMelExtractor
+            The transformer.
+        """
+        self.n_bins_ = MUSICNN_N_MELS
+        return self
+
+    def transform(self, X):
+        """Compute the log-mel spectrogram of each clip.
+
+        Parameters
+        ----------
+        X : list of (str, path-like or ndarray of shape (n_samples,)) or ndarray of shape \
+(n_clips, n_samples)
+            Audio files (any format librosa decodes) or mono waveforms at ``sr``.
+
+        Returns
+        -------
+        specs : list of np.ndarray [shape=(n_frames_i, 96), dtype=float32]
+            One time-first spectrogram per clip.
+
+        Raises
+        ------
+        FileNotFoundError, ValueError
+            For a missing or undecodable file or a malformed waveform; the message names it.
+        """
+        from joblib import Parallel, delayed
+
+        sources = self._check_sources(X)
+        memory = self.memory
+        func = check_memory(
+            str(memory) if isinstance(memory, os.PathLike) else memory
+        ).cache(_clip_mel)
+        start = time.perf_counter()
+        specs = Parallel(n_jobs=self.n_jobs)(
+            delayed(func)(
+                s, mtime=os.path.getmtime(s) if isinstance(s, str) else None, sr=self.sr
+            )
+            for s in sources
+        )
+        if self.verbose:
+            print(
+                f"[MusicnnMelExtractor] {len(sources)} clips in "
+                f"{time.perf_counter() - start:.1f} s",
+                file=sys.stderr,
+            )
+        return specs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.requires_fit = False
         return tags
 
 

@@ -12,10 +12,10 @@ class CNN(nn.Module):
 
     The input ``(batch, max_len, n_bins)`` is one image per clip (time ×
     frequency). Each block halves both axes (an axis already of size one is
-    left alone, so one-frame tabular input works). Global pooling — mean over
-    frequency, then mean and max over the valid time steps — makes any input
-    length work; padded frames are zeroed before each convolution and ignored
-    by the pooling.
+    left alone, so one-frame tabular input works). Mean and max pooling over
+    the valid time steps then make any input length work while keeping the
+    frequency axis, whose layout carries the timbre; padded frames are zeroed
+    before each convolution and ignored by the pooling.
 
     Parameters
     ----------
@@ -60,8 +60,11 @@ class CNN(nn.Module):
             )
             c_in = c_out
         self.blocks = nn.ModuleList(blocks)
+        n_freq = n_bins
+        for _ in channels:
+            n_freq = (n_freq + 1) // 2
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(2 * c_in, n_outputs)
+        self.head = nn.Linear(2 * c_in * n_freq, n_outputs)
 
     def feature_maps(self, X, lengths=None):
         """Output of every block (after pooling) and the valid lengths.
@@ -88,13 +91,13 @@ class CNN(nn.Module):
         return maps, lengths
 
     def embed(self, X, lengths=None):
-        """The pooled ``(batch, 2 * channels[-1])`` representation."""
+        """The pooled ``(batch, 2 * channels[-1] * n_freq)`` representation."""
         maps, lengths = self.feature_maps(X, lengths)
-        x = maps[-1].mean(dim=3)  # (batch, channels, time)
-        mask = frame_mask(lengths, x.shape[2]).unsqueeze(1)
-        mean = (x * mask).sum(2) / lengths.unsqueeze(1)
+        x = maps[-1]  # (batch, channels, time, freq)
+        mask = frame_mask(lengths, x.shape[2])[:, None, :, None]
+        mean = (x * mask).sum(2) / lengths[:, None, None]
         maxed = x.masked_fill(~mask, float("-inf")).amax(2)
-        return torch.cat([mean, maxed], dim=1)
+        return torch.cat([mean.flatten(1), maxed.flatten(1)], dim=1)
 
     def forward(self, X, lengths=None):
         return self.head(self.dropout(self.embed(X, lengths)))

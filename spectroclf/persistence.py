@@ -1,0 +1,540 @@
+"""Save fitted estimators to a versioned, pickle-free file and load them back.
+
+:func:`save_model` writes one file with :func:`torch.save`; :func:`load_model`
+reads it with ``torch.load(..., weights_only=True)``, so loading a model runs
+no code from the file (unlike :mod:`pickle` and :mod:`joblib`, which also
+work on the estimators but must only be used with trusted files).
+
+File format, version 1
+----------------------
+A :func:`torch.save` archive of one dict holding only Python primitives
+(``str``, ``int``, ``float``, ``bool``, ``None``, lists, tuples and dicts of
+those) and tensors:
+
+============================  ================================================
+key                           value
+============================  ================================================
+``"format"``                  ``"spectroclf-model"``
+``"format_version"``          ``1`` (:data:`FORMAT_VERSION`)
+``"spectroclf_version"``      version of spectroclf that wrote the file
+``"torch_version"``           version of torch that wrote the file
+``"estimator"``               class name, e.g. ``"LSTMClassifier"``
+``"params"``                  ``estimator.get_params(deep=False)``; the ones
+                              that cannot be stored without pickle are
+                              ``None`` (``callbacks``, ``init_from``, a
+                              ``RandomState``) and listed in ``"notes"``
+``"notes"``                   list of str: what was not saved, and why
+``"fitted"``                  the fitted attributes: ``n_features_in_``,
+                              ``n_epochs_``, ``device_``, ``classes_``
+                              (``{"values": list, "dtype": str}``, so that
+                              integer labels come back as integers),
+                              ``n_outputs_``, ``y_mean_``, ``y_scale_``
+                              (tensors), ``_single_target``,
+                              ``feature_names_in_``, ``drop_last``
+``"state_dict"``              the torch module's ``state_dict``, on the CPU
+``"optimizer"``               the optimizer's ``state_dict`` (to train on)
+``"criterion"``               the loss module's ``state_dict``
+``"history"``                 ``history_.to_list()``, numbers as Python types
+============================  ================================================
+
+A file with a larger ``format_version`` than this spectroclf reads is
+refused with a message asking to upgrade; older versions stay readable.
+"""
+
+import os
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = ["save_model", "load_model", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "spectroclf-model"
+FORMAT_VERSION = 1
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+def _estimator_classes():
+    """Class name -> class of every estimator :func:`save_model` handles."""
+    from . import estimators
+
+    classes = {}
+    for name in getattr(estimators, "__all__", ()):
+        cls = getattr(estimators, name, None)
+        if isinstance(cls, type) and issubclass(cls, estimators._SpectrogramNet):
+            classes[name] = cls
+    return classes
+
+
+# ---------------------------------------------------------------------------
+# turning values into primitives
+
+
+def _plain(value, where, notes):
+    """``value`` as primitives and tensors only (for ``weights_only`` loads)."""
+    if isinstance(value, np.generic):  # before the checks below: np.float64 is a float
+        return value.item()
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    for base in (int, float, str):  # subclasses, e.g. an IntEnum
+        if isinstance(value, base):
+            return base(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v, f"{where}[{i}]", notes) for i, v in enumerate(value)]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            key = _plain(k, where, notes) if isinstance(k, (np.generic, str, int)) else str(k)
+            out[key] = _plain(v, f"{where}[{k!r}]", notes)
+        return out
+    notes.append(f"{where}: a {type(value).__name__} was saved as its repr")
+    return repr(value)
+
+
+def _params_payload(estimator, notes):
+    params = {}
+    for name, value in estimator.get_params(deep=False).items():
+        if name == "callbacks" and value:
+            notes.append(
+                "params['callbacks']: skorch callbacks are Python objects and were "
+                "not saved (None); pass them again with set_params to train further"
+            )
+            value = None
+        elif name == "init_from" and value is not None:
+            notes.append(
+                f"params['init_from']: the {type(value).__name__} the network was "
+                "initialised from was not saved (None); its weights are part of "
+                "this model already"
+            )
+            value = None
+        elif name == "optimizer" and isinstance(value, type):
+            if getattr(torch.optim, value.__name__, None) is value:
+                value = f"torch.optim.{value.__name__}"
+            else:
+                notes.append(
+                    f"params['optimizer']: the custom optimizer class "
+                    f"{value.__module__}.{value.__qualname__} was not saved (None "
+                    "on load means 'adam'); set it again to train further"
+                )
+                value = None
+        elif name == "random_state" and isinstance(value, np.random.RandomState):
+            notes.append(
+                "params['random_state']: a RandomState instance was not saved (None)"
+            )
+            value = None
+        params[name] = _plain(value, f"params[{name!r}]", notes)
+    return params
+
+
+def _restore_params(cls, params, notes):
+    params = dict(params)
+    valid = cls().get_params(deep=False)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        warnings.warn(
+            f"the model file sets parameters {unknown} that this version of "
+            f"{cls.__name__} does not have; they are ignored",
+            UserWarning,
+            stacklevel=3,
+        )
+        for name in unknown:
+            del params[name]
+    opt = params.get("optimizer")
+    if opt is None and "optimizer" in params:
+        params["optimizer"] = valid["optimizer"]
+    elif isinstance(opt, str) and opt.startswith("torch.optim."):
+        params["optimizer"] = getattr(torch.optim, opt.rsplit(".", 1)[1])
+    if isinstance(valid.get("channels"), tuple) and isinstance(params.get("channels"), list):
+        params["channels"] = tuple(params["channels"])
+    return params
+
+
+def _array_payload(arr):
+    """An ndarray that keeps its dtype: a tensor for numbers, else a list."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind in "fiub":
+        return torch.from_numpy(np.array(arr, copy=True))
+    return {"values": arr.tolist(), "dtype": arr.dtype.str}
+
+
+def _array_restore(payload):
+    if isinstance(payload, torch.Tensor):
+        return payload.numpy()
+    dtype = np.dtype(payload["dtype"])
+    if dtype.kind == "O":
+        out = np.empty(len(payload["values"]), dtype=object)
+        out[:] = payload["values"]
+        return out
+    return np.asarray(payload["values"], dtype=dtype)
+
+
+def _classes_payload(classes):
+    classes = np.asarray(classes)
+    return {"values": classes.tolist(), "dtype": classes.dtype.str}
+
+
+# ---------------------------------------------------------------------------
+# saving
+
+
+def save_model(estimator, path):
+    """Save a fitted estimator to one versioned, pickle-free file.
+
+    Parameters
+    ----------
+    estimator : fitted LSTMClassifier, LSTMRegressor, CNNClassifier or CNNRegressor
+        The estimator to save. Its parameters, fitted attributes, network
+        weights (moved to the CPU), optimizer state and training history are
+        stored; skorch ``callbacks`` and ``init_from`` are not (see the module
+        docstring for the format).
+    path : str or path-like
+        File to write, conventionally ``*.pt``. It is written to a temporary
+        file in the same folder and then renamed, so an interrupted save
+        never leaves a partial file under ``path``; an existing file is
+        replaced.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not one of the spectroclf estimators.
+    sklearn.exceptions.NotFittedError
+        If it has not been fitted.
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
+
+    See Also
+    --------
+    load_model : Read the file back.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectroclf import LSTMClassifier
+    >>> from spectroclf.persistence import load_model, save_model
+    >>> X = [np.full((4, 3), i % 2, dtype="float32") for i in range(10)]
+    >>> y = ["a", "b"] * 5
+    >>> clf = LSTMClassifier(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+    >>> save_model(clf, "clf.pt")  # doctest: +SKIP
+    >>> load_model("clf.pt").predict(X[:2])  # doctest: +SKIP
+    array(['a', 'b'], dtype='<U1')
+    """
+    from sklearn.exceptions import NotFittedError
+
+    classes = _estimator_classes()
+    name = type(estimator).__name__
+    if classes.get(name) is not type(estimator):
+        raise TypeError(
+            f"save_model saves the spectroclf estimators ({', '.join(classes)}); "
+            f"got a {type(estimator).__module__}.{name}. Use joblib.dump (or "
+            "pickle) for other objects"
+        )
+    if not hasattr(estimator, "net_") or not hasattr(estimator, "n_features_in_"):
+        raise NotFittedError(
+            f"This {name} instance is not fitted yet; call fit before save_model"
+        )
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"'{path}' is a folder; pass a file name such as '{path / 'model.pt'}'"
+        )
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"cannot save to '{path}': the folder '{path.parent}' does not exist; "
+            "create it first"
+        )
+
+    notes = []
+    net = estimator.net_
+    fitted = {
+        "n_features_in_": int(estimator.n_features_in_),
+        "n_epochs_": int(getattr(estimator, "n_epochs_", len(net.history))),
+        "device_": str(getattr(estimator, "device_", net.device)),
+        "drop_last": bool(net.get_params().get("iterator_train__drop_last", False)),
+    }
+    if hasattr(estimator, "classes_"):
+        fitted["classes_"] = _classes_payload(estimator.classes_)
+    for attr in ("n_outputs_", "_single_target"):
+        if hasattr(estimator, attr):
+            fitted[attr] = _plain(getattr(estimator, attr), attr, notes)
+    for attr in ("y_mean_", "y_scale_"):
+        if hasattr(estimator, attr):
+            fitted[attr] = _array_payload(getattr(estimator, attr))
+    if hasattr(estimator, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(f) for f in estimator.feature_names_in_]
+
+    def cpu_state(module):
+        return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "spectroclf_version": _version(),
+        "torch_version": str(torch.__version__),
+        "estimator": name,
+        "params": _params_payload(estimator, notes),
+        "fitted": fitted,
+        "state_dict": cpu_state(net.module_),
+        "optimizer": _plain(net.optimizer_.state_dict(), "optimizer", notes),
+        "criterion": cpu_state(net.criterion_),
+        "history": _plain(net.history.to_list(), "history", notes),
+    }
+    # one last pass: every value a weights_only load accepts (str subclasses
+    # such as torch's TorchVersion, numpy scalars in user history, ...)
+    payload = _plain(payload, "model", notes)
+    payload["notes"] = list(notes)
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+# ---------------------------------------------------------------------------
+# loading
+
+
+def _not_a_model(path, why):
+    return ValueError(
+        f"'{path}' is not a spectroclf model file ({why}); model files are "
+        "written by spectroclf.save_model"
+    )
+
+
+def _read(path):
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"model file '{path}' does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"'{path}' is a folder, not a model file")
+    if path.stat().st_size == 0:
+        raise _not_a_model(path, "the file is empty (0 bytes)")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if not zipfile.is_zipfile(path):
+        if head.startswith(b"PK"):
+            why = "it starts like a torch.save archive but is truncated or corrupt"
+        else:
+            why = f"it is not a torch.save archive; it starts with {head!r}"
+        raise _not_a_model(path, why)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many types here
+        text = str(exc)
+        if "Weights only load failed" in text or "weights_only" in text:
+            why = (
+                "it holds pickled Python objects, which load_model never "
+                "executes; if it is a pickled estimator from a source you trust, "
+                "read it with joblib.load or pickle.load"
+            )
+        else:
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            why = f"torch.load could not read it: {type(exc).__name__}: {first}"
+            why += "; the file may be truncated or corrupt"
+        raise _not_a_model(path, why) from None
+    if not isinstance(payload, dict):
+        raise _not_a_model(path, f"it holds a {type(payload).__name__}, not a dict")
+    if payload.get("format") != FORMAT:
+        if {"meta", "module", "optimizer", "history"} <= set(payload):
+            raise _not_a_model(
+                path,
+                "it is a training checkpoint written by fit(checkpoint=...); "
+                "resume training with fit and the same checkpoint directory, "
+                "then save the fitted estimator with save_model",
+            )
+        keys = ", ".join(map(repr, list(payload)[:5]))
+        raise _not_a_model(
+            path, f"no 'format': {FORMAT!r} entry; its keys are {keys or 'none'}"
+        )
+    version = payload.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise _not_a_model(path, f"invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"model file '{path}' was saved by spectroclf "
+            f"{payload.get('spectroclf_version', '?')} with format {version}; this "
+            f"is spectroclf {_version()}, which reads format <= {FORMAT_VERSION}: "
+            "upgrade spectroclf (pip install -U spectroclf) to load it"
+        )
+    missing = sorted({"estimator", "params", "fitted", "state_dict"} - set(payload))
+    if missing:
+        raise _not_a_model(path, f"entries {missing} are missing; the file is damaged")
+    return payload
+
+
+def _resolve_map_location(map_location, saved_device):
+    """The device to load on: ``map_location``, else the saved one if usable."""
+    from .estimators import resolve_device
+
+    if map_location is None:
+        if saved_device.startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(
+                f"the model was trained on device {saved_device!r} but CUDA is not "
+                "available on this machine; loading it on the CPU. Pass "
+                "map_location='cpu' to silence this warning",
+                UserWarning,
+                stacklevel=3,
+            )
+            return "cpu"
+        return saved_device
+    device = str(torch.device(map_location)) if not isinstance(map_location, str) else map_location
+    if device == "auto":
+        return resolve_device("auto")
+    try:
+        torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"map_location={map_location!r} is not a device ({exc}); use 'cpu', "
+            "'cuda', 'cuda:<index>' or 'auto'"
+        ) from None
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"map_location={map_location!r} but CUDA is not available on this "
+            "machine (torch.cuda.is_available() is False); use map_location='cpu' "
+            "or 'auto'"
+        )
+    return device
+
+
+def load_model(path, *, map_location=None):
+    """Load an estimator written by :func:`save_model`.
+
+    The file is read with ``torch.load(weights_only=True)``: no code from it
+    is run. The estimator is rebuilt with its saved parameters, its network
+    re-created and given the saved weights, so ``predict`` returns what the
+    saved estimator returned (on the same device).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_model`.
+    map_location : str, torch.device or None, default=None
+        Device for the network: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or
+        ``"auto"``. ``None`` uses the device the model was trained on, and
+        falls back to the CPU with a warning when that was CUDA and this
+        machine has no GPU.
+
+    Returns
+    -------
+    estimator : LSTMClassifier, LSTMRegressor, CNNClassifier or CNNRegressor
+        The fitted estimator; its ``device_`` is the device it was loaded
+        on. ``callbacks`` and ``init_from`` are ``None``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not a spectroclf model file (the message says what it
+        is instead), was written with a newer format than this spectroclf
+        reads (the message says to upgrade), names an unknown estimator, or
+        ``map_location`` asks for CUDA on a machine without it.
+
+    See Also
+    --------
+    save_model : Write the file.
+
+    Examples
+    --------
+    >>> from spectroclf.persistence import load_model
+    >>> clf = load_model("clf.pt", map_location="cpu")  # doctest: +SKIP
+    >>> clf.predict(X)  # doctest: +SKIP
+    """
+    from skorch.history import History
+
+    payload = _read(path)
+    classes = _estimator_classes()
+    name = payload["estimator"]
+    if name not in classes:
+        raise ValueError(
+            f"model file '{path}' holds a {name!r}, which this spectroclf "
+            f"({_version()}) does not know; known estimators: {', '.join(classes)}. "
+            "It was saved by spectroclf "
+            f"{payload.get('spectroclf_version', '?')}: use that version or newer"
+        )
+    cls = classes[name]
+    notes = []
+    estimator = cls(**_restore_params(cls, payload["params"], notes))
+    fitted = payload["fitted"]
+
+    estimator.n_features_in_ = int(fitted["n_features_in_"])
+    if "feature_names_in_" in fitted:
+        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    if "classes_" in fitted:
+        estimator.classes_ = _array_restore(fitted["classes_"])
+        n_outputs = len(estimator.classes_)
+        y_enc = np.arange(n_outputs, dtype=np.int64)  # every class once
+    else:
+        estimator.n_outputs_ = int(fitted["n_outputs_"])
+        estimator._single_target = bool(fitted["_single_target"])
+        estimator.y_mean_ = _array_restore(fitted["y_mean_"])
+        estimator.y_scale_ = _array_restore(fitted["y_scale_"])
+        n_outputs = estimator.n_outputs_
+        y_enc = np.zeros((1, n_outputs), dtype=np.float32)
+    estimator.device_ = _resolve_map_location(map_location, str(fitted.get("device_", "cpu")))
+
+    seed = 0
+    if isinstance(estimator.random_state, int):
+        from sklearn.utils import check_random_state
+
+        seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
+    net = estimator._build_net(y_enc, n_outputs, None, None, seed, n_train=0)
+    net.set_params(iterator_train__drop_last=bool(fitted.get("drop_last", False)))
+    with torch.random.fork_rng(devices=[]):
+        net.initialize()
+    try:
+        net.module_.load_state_dict(payload["state_dict"])
+    except RuntimeError as exc:
+        raise ValueError(
+            f"model file '{path}': the saved weights do not fit a {name} with the "
+            f"saved parameters ({str(exc).splitlines()[0]}); the file is damaged "
+            "or was written by an incompatible spectroclf"
+        ) from None
+    if payload.get("criterion"):
+        net.criterion_.load_state_dict(payload["criterion"])
+    if payload.get("optimizer"):
+        try:
+            net.optimizer_.load_state_dict(payload["optimizer"])
+        except (ValueError, KeyError, RuntimeError) as exc:
+            warnings.warn(
+                f"model file '{path}': the optimizer state could not be restored "
+                f"({exc}); predictions are unaffected, further training starts "
+                "with a fresh optimizer",
+                UserWarning,
+                stacklevel=2,
+            )
+    net.history = History(payload.get("history") or [])
+    estimator.net_ = net
+    estimator.history_ = net.history
+    estimator.n_epochs_ = int(fitted.get("n_epochs_", len(net.history)))
+    return estimator
