@@ -130,8 +130,9 @@ def main(argv=None):
     print()
     print(f"{'method':<34} {'call':>4} {'RSS MiB':>9} {'peak MiB':>9} "
           f"{'peak-before':>11} {'s':>6}")
+    label = f"clf.predict_proba (batch {args.batch_size})"
     for row in rows:
-        print(f"{'clf.predict_proba (batch %d)' % args.batch_size:<34} "
+        print(f"{label:<34} "
               f"{row['call']:>4} {row['rss_mib']:>9.0f} {row['peak_mib']:>9.0f} "
               f"{row['peak_mib'] - after_data:>11.0f} {row['seconds']:>6.2f}")
     print(f"{'naive: one padded batch':<34} {1:>4} {rss():>9.0f} {naive_peak:>9.0f} "

@@ -47,6 +47,7 @@ _PUBLIC = {
     ],
     "embedding": ["MusicnnEmbedding", "predict_tags"],
     "metrics": ["spearman_score", "spearman_scorer"],
+    "persistence": ["save_model", "load_model"],
     "plotting": [
         "plot_spectrogram",
         "plot_class_distribution",

@@ -26,6 +26,8 @@ def _is_spectrogram_list(X):
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
     first = X[0]
+    if hasattr(first, "toarray"):  # sparse: len() is ambiguous; reported later
+        return True
     return isinstance(first, np.ndarray) and first.ndim == 2 or (
         hasattr(first, "__len__")
         and len(first) > 0
@@ -131,6 +133,17 @@ def check_spectrograms(X, *, estimator, reset):
         # the messages its users know (sparse, NaN, feature names, ...).
         if isinstance(X, (list, tuple)) and len(X) == 0:
             raise ValueError("X is empty: expected at least one spectrogram")
+        if isinstance(X, (list, tuple)) and all(
+            hasattr(r, "__len__") and not isinstance(r, str) for r in X
+        ):
+            sizes = sorted({len(r) for r in X})
+            if len(sizes) > 1:
+                raise ValueError(
+                    f"the rows of X have different lengths {sizes}; 2-D input "
+                    "is one frame of n_bins values per sample, all the same "
+                    "length. Pass spectrograms as a list of (n_frames, n_bins) "
+                    "arrays instead"
+                )
         arr = validate_data(
             estimator,
             X,

@@ -66,6 +66,17 @@ def _frame_statistics(specs):
     return mean.astype(np.float32), scale.astype(np.float32)
 
 
+def _plain_python(obj):
+    """Numpy scalars (anywhere in lists/dicts) as Python numbers."""
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        return {k: _plain_python(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain_python(v) for v in obj)
+    return obj
+
+
 class _Checkpoint(Callback):
     """Save the whole training state after every epoch, atomically.
 
@@ -83,11 +94,16 @@ class _Checkpoint(Callback):
             "meta": self.meta,
             "module": net.module_.state_dict(),
             "optimizer": net.optimizer_.state_dict(),
-            "history": net.history.to_list(),
+            # skorch records numpy floats; weights_only loads refuse them
+            "history": _plain_python(net.history.to_list()),
         }
         tmp = self.path.with_suffix(".pt.tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, self.path)
+        try:
+            torch.save(state, tmp)
+            os.replace(tmp, self.path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 class _SpectrogramNet(BaseEstimator):
@@ -275,7 +291,26 @@ class _SpectrogramNet(BaseEstimator):
                     self.net_.partial_fit(dataset, y_enc, epochs=epochs)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
+        stopped_early = self.early_stopping and self.n_epochs_ < self.max_epochs
+        if self.n_epochs_ < self.max_epochs and not stopped_early:
+            hint = (f"fit again with checkpoint={str(self.checkpoint)!r} to continue"
+                    if self.checkpoint is not None else
+                    "set checkpoint=<folder> to be able to resume")
+            warnings.warn(
+                f"training was interrupted after epoch {self.n_epochs_} of "
+                f"{self.max_epochs}; the estimator holds the weights of that "
+                f"epoch. {hint}",
+                UserWarning,
+                stacklevel=3,  # the caller of fit, above sklearn's _fit_context
+            )
         return self
+
+    def __setstate__(self, state):
+        # skorch maps a CUDA net to the CPU when unpickled without a GPU
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if net is not None and "device_" in self.__dict__:
+            self.device_ = str(net.device)
 
     def _checkpoint_meta(self, n_outputs):
         return {
@@ -298,9 +333,12 @@ class _SpectrogramNet(BaseEstimator):
         try:
             state = torch.load(path, map_location=self.device_, weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable file
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            if "Weights only load failed" in reason:
+                reason = "not a checkpoint written by spectroclf, or corrupt"
             raise ValueError(
-                f"checkpoint {path} could not be read ({exc}); delete it to "
-                "start training afresh"
+                f"checkpoint {path} could not be read ({type(exc).__name__}: "
+                f"{reason}); delete it to start training afresh"
             ) from None
         if state["meta"] != meta:
             raise ValueError(
@@ -343,7 +381,7 @@ class _ClassifierMixin(ClassifierMixin):
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"y has only one class ({self.classes_[0]!r}); a classifier "
+                f"y has only one class ({self.classes_[0].item()!r}); a classifier "
                 "needs samples of at least two classes"
             )
         fraction = self._validation_fraction()
@@ -351,7 +389,7 @@ class _ClassifierMixin(ClassifierMixin):
             counts = np.bincount(y_enc)
             if counts.min() < 2:
                 raise ValueError(
-                    f"class {self.classes_[counts.argmin()]!r} has only one "
+                    f"class {self.classes_[counts.argmin()].item()!r} has only one "
                     f"sample, but validation_fraction={fraction} needs a "
                     "stratified split with at least 2 samples per class; drop "
                     "rare classes first (merge_classes(X, y, min_count=2)) or "
@@ -410,7 +448,16 @@ class _RegressorMixin(RegressorMixin):
     _net_class = NeuralNetRegressor
 
     def _prepare_y(self, y):
-        y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
+        try:
+            y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"y of {type(self).__name__} must be numbers (real-valued "
+                f"targets); {exc}. For class labels use "
+                f"{type(self).__name__.replace('Regressor', 'Classifier')}"
+            ) from None
         if y.ndim > 2:
             raise ValueError(f"y has shape {y.shape}; expected (n_samples,) or (n_samples, n_targets)")
         self._single_target = y.ndim == 1

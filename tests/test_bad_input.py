@@ -156,12 +156,6 @@ class TestSpectrograms:
         _raises(ValueError, "could not convert string to float: .*'loud'",
                 _clf().fit, X, _labels())
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="_validation.py: a list of 1-D rows of different lengths gets "
-        "numpy's 'setting an array element with a sequence' from sklearn's "
-        "check_array; check_spectrograms should name the rows and their lengths",
-    )
     def test_ragged_tabular_rows(self):
         X = [np.zeros(N_BINS), np.zeros(N_BINS - 1)]
         _raises(ValueError, r"(rows|samples) .*different (lengths|numbers of)",
@@ -172,13 +166,6 @@ class TestSpectrograms:
                       "yet", _clf().predict, _specs())
         assert "Call 'fit'" in msg
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="_validation.py _is_spectrogram_list calls len() on a scipy sparse "
-        "matrix, which raises scipy's TypeError 'sparse array length is "
-        "ambiguous'; test hasattr(first, 'toarray') first so _as_float_frames "
-        "gives its message",
-    )
     def test_sparse_spectrogram(self):
         from scipy import sparse
 
@@ -213,11 +200,6 @@ class TestTargets:
         # without a validation split one sample per class is fine
         _clf().fit(_specs(), y)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="estimators.py: labels are shown as numpy reprs (np.str_('rock')); "
-        "use {label.item()!r} or str(label) in the messages",
-    )
     def test_labels_shown_as_written(self):
         with pytest.raises(ValueError) as excinfo:
             _clf().fit(_specs(), ["rock"] * 12)
@@ -227,13 +209,6 @@ class TestTargets:
         _raises(ValueError, "Unknown label type: continuous",
                 _clf().fit, _specs(), np.linspace(0, 1, 12))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="estimators.py _RegressorMixin._prepare_y: string targets get "
-        "sklearn's bare \"could not convert string to float: np.str_('rock')\"; "
-        "catch it and say 'y of LSTMRegressor must be numbers ...; for class "
-        "labels use LSTMClassifier'",
-    )
     def test_strings_as_regression_targets(self):
         msg = _raises(ValueError, r"\by\b.*(numbers|numeric|float)",
                       LSTMRegressor(hidden_size=3, max_epochs=1, device="cpu").fit,

@@ -358,12 +358,6 @@ class TestCudaModelOnCpu:
         assert str(loaded.net_.device) == "cpu"
         np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-6)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="estimators.py: after unpickling on a CPU-only machine device_ "
-        "still says 'cuda' while net_.device is 'cpu'; add __setstate__ that "
-        "syncs device_ with net_.device",
-    )
     def test_unpickled_device_attribute_matches_net(self):
         est, _, _ = _fitted("LSTMClassifier")
         est.net_.device, est.device_ = "cuda", "cuda"

@@ -102,7 +102,7 @@ print(f"{len(idx_train)} clips to train on, {len(idx_held)} held out")
 # The regressors must have the same architecture (``channels``,
 # ``kernel_size``) to inherit its weights.
 ARCH = dict(channels=(8, 16, 32), kernel_size=3)
-clf = CNNClassifier(**ARCH, lr=3e-3, max_epochs=8, random_state=0)
+clf = CNNClassifier(**ARCH, lr=3e-3, max_epochs=6, random_state=0)
 clf.fit(X_train, genres[idx_train])
 print(
     f"genre accuracy on the held-out clips: {clf.score(X_held, genres[idx_held]):.3f}"
@@ -116,12 +116,12 @@ print(
 # the output layer, and also the input standardisation the genre network
 # learned.
 regressors = {
-    "from scratch": CNNRegressor(**ARCH, lr=3e-3, max_epochs=8, random_state=0),
+    "from scratch": CNNRegressor(**ARCH, lr=3e-3, max_epochs=6, random_state=0),
     "fine-tuned": CNNRegressor(
-        **ARCH, lr=3e-3, max_epochs=8, init_from=clf, random_state=0
+        **ARCH, lr=3e-3, max_epochs=6, init_from=clf, random_state=0
     ),
     "frozen body": CNNRegressor(
-        **ARCH, lr=3e-3, max_epochs=8, init_from=clf, freeze=True, random_state=0
+        **ARCH, lr=3e-3, max_epochs=6, init_from=clf, freeze=True, random_state=0
     ),
 }
 rho = {}
