@@ -138,6 +138,7 @@ def main():
     parser.add_argument("--finetune", action="store_true")
     parser.add_argument("--finetune-cv", action="store_true")
     parser.add_argument("--finetune-epochs", type=int, default=8)
+    parser.add_argument("--finetune-lr", type=float, default=1e-4)
     parser.add_argument("--finetune-seconds", type=float, default=None,
                         help="keep only the middle N seconds of each clip for fine-tuning")
     parser.add_argument("--cnn", action="store_true")
@@ -170,8 +171,10 @@ def main():
 
     # -- throughput ---------------------------------------------------------------
     n = args.throughput_clips
-    if n == 0 and out.exists():  # keep the throughput of an earlier run
-        results["throughput"] = json.loads(out.read_text()).get("throughput")
+    if n == 0:  # keep the throughput of an earlier run, if any
+        results["throughput"] = (
+            json.loads(out.read_text()).get("throughput") if out.exists() else None
+        )
     else:
         results["throughput"] = measure_throughput(list(meta["path"][:n]))
     save()
@@ -268,7 +271,8 @@ def main():
             keep = int(round(args.finetune_seconds * MUSICNN_SR / 256))
             mels = [m[max(0, (len(m) - keep) // 2):][:keep] for m in mels]
         results["finetune"] = bench_finetune(
-            mels, y_genre, idx_train, idx_test, skf, args.finetune_epochs, args.finetune_cv
+            mels, y_genre, idx_train, idx_test, skf, args.finetune_epochs, args.finetune_cv,
+            args.finetune_lr,
         )
         results["finetune"]["clip_seconds"] = args.finetune_seconds or 30.0
         save()
@@ -296,14 +300,14 @@ def bench_cnn(data_dir):
     return row
 
 
-def bench_finetune(mels, y, idx_train, idx_test, skf, epochs, with_cv):
+def bench_finetune(mels, y, idx_train, idx_test, skf, epochs, with_cv, lr):
     from spectroclf.estimators import MusicnnClassifier
 
     def make():
-        return MusicnnClassifier(freeze="frontend", max_epochs=epochs, random_state=0)
+        return MusicnnClassifier(freeze="frontend", lr=lr, max_epochs=epochs, random_state=0)
 
-    row = {"model": f"MusicnnClassifier(freeze='frontend', max_epochs={epochs}, "
-                    "random_state=0) on full 30-s musicnn log-mels"}
+    row = {"model": f"MusicnnClassifier(freeze='frontend', lr={lr:g}, max_epochs={epochs}, "
+                    "random_state=0) on musicnn log-mels"}
     train_specs = [mels[i] for i in idx_train]
     start = time.perf_counter()
     clf = make().fit(train_specs, y[idx_train])

@@ -44,8 +44,10 @@ _PUBLIC = {
         "LSTMRegressor",
         "CNNClassifier",
         "CNNRegressor",
+        "MusicnnClassifier",
+        "MusicnnRegressor",
     ],
-    "embedding": ["MusicnnEmbedding", "predict_tags"],
+    "embedding": ["MusicnnEmbedding", "MusicnnMelExtractor", "predict_tags"],
     "metrics": ["spearman_score", "spearman_scorer"],
     "persistence": ["save_model", "load_model"],
     "plotting": [

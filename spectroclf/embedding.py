@@ -286,8 +286,8 @@ default="penultimate"
 
         Parameters
         ----------
-        X : ignored
-            Accepted for the pipeline API.
+        X : list of (str, path-like or ndarray of shape (n_samples,)), optional
+            Audio files or waveforms; only validated (the network is pretrained).
         y : ignored
             Accepted for the pipeline API.
 
@@ -298,6 +298,8 @@ default="penultimate"
         """
         from .models.musicnn import load_musicnn
 
+        if X is not None:
+            self._check_sources(X)
         self.net_ = load_musicnn(self.model)
         self.tags_ = list(self.net_.tags)
         n_pool = 2 if self.pooling == "mean+max" else 1
@@ -310,6 +312,15 @@ default="penultimate"
             raise ValueError(
                 f"X is a single path {str(X)!r}; pass a list of paths: [path]"
             )
+        if hasattr(X, "toarray"):
+            raise TypeError(
+                "X is a sparse matrix; sparse input is not supported: pass audio "
+                "paths or dense waveforms"
+            )
+        if not isinstance(X, (list, tuple, np.ndarray)) and hasattr(X, "__array__"):
+            X = np.asarray(X)
+        if isinstance(X, np.ndarray) and X.dtype.kind == "c":
+            raise ValueError("Complex data not supported: waveforms must be real")
         if isinstance(X, np.ndarray) and X.ndim != 2 and X.dtype.kind in "fiu":
             raise ValueError(
                 f"X is an array of shape {X.shape}; expected a list of audio paths or 1-D "
@@ -524,8 +535,8 @@ class MusicnnMelExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys
 
         Parameters
         ----------
-        X : ignored
-            Accepted for the pipeline API.
+        X : list of (str, path-like or ndarray of shape (n_samples,)), optional
+            Audio files or waveforms; only validated.
         y : ignored
             Accepted for the pipeline API.
 
@@ -534,6 +545,8 @@ class MusicnnMelExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         self : MusicnnMelExtractor
             The transformer.
         """
+        if X is not None:
+            self._check_sources(X)
         self.n_bins_ = MUSICNN_N_MELS
         return self
 

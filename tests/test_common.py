@@ -15,6 +15,10 @@ from spectroclf import (
     CNNRegressor,
     LSTMClassifier,
     LSTMRegressor,
+    MusicnnClassifier,
+    MusicnnEmbedding,
+    MusicnnMelExtractor,
+    MusicnnRegressor,
     PadTruncate,
     SpectrogramExtractor,
     SpectrogramLoader,
@@ -35,7 +39,77 @@ FUSED_INPUT = (
     "2-10 features the checks generate, with an error naming the bin count"
 )
 
+MUSICNN_INPUT = (
+    "the pretrained musicnn reads 96-band log-mel spectrograms only and rejects "
+    "the checks' 1-10 features with an error naming MusicnnMelExtractor"
+)
+NO_N_FEATURES = (
+    "input is audio of any length, so there is no fixed number of input "
+    "features to record or to check"
+)
+_MUSICNN_COMMON = (
+    "check_dict_unchanged", "check_dont_overwrite_parameters", "check_dtype_object",
+    "check_estimators_dtypes", "check_estimators_fit_returns_self",
+    "check_estimators_nan_inf", "check_estimators_overwrite_params",
+    "check_estimators_pickle", "check_f_contiguous_array_estimator",
+    "check_fit2d_1feature", "check_fit2d_predict1d", "check_fit_check_is_fitted",
+    "check_fit_idempotent", "check_fit_score_takes_y",
+    "check_methods_sample_order_invariance", "check_methods_subset_invariance",
+    "check_n_features_in", "check_n_features_in_after_fitting",
+    "check_pipeline_consistency", "check_positive_only_tag_during_fit",
+    "check_readonly_memmap_input", "check_supervised_y_2d",
+)
+_AUDIO_INPUT = {
+    "check_n_features_in_after_fitting": NO_N_FEATURES,
+    "check_n_features_in": NO_N_FEATURES,
+    "check_transformer_general": NO_N_FEATURES,
+    "check_dtype_object": "audio input is paths or numeric waveforms; object arrays are refused",
+    "check_estimators_empty_data_messages": (
+        "an empty clip list is refused with 'X is empty', not sklearn's "
+        "tabular wording about 0 features"
+    ),
+    "check_fit2d_predict1d": (
+        "a 1-D array is refused with an error saying to pass [y] for one waveform, "
+        "not sklearn's 'Reshape your data'"
+    ),
+}
+
 EXPECTED_FAILURES = {
+    "MusicnnClassifier": {
+        name: MUSICNN_INPUT
+        for name in _MUSICNN_COMMON + (
+            "check_class_weight_classifiers", "check_classifier_data_not_an_array",
+            "check_classifiers_classes", "check_classifiers_train",
+        )
+    },
+    "MusicnnRegressor": {
+        name: MUSICNN_INPUT
+        for name in _MUSICNN_COMMON + (
+            "check_fit2d_1sample", "check_regressor_data_not_an_array",
+            "check_regressor_multioutput", "check_regressors_int",
+            "check_regressors_no_decision_function", "check_regressors_train",
+        )
+    },
+    "MusicnnEmbedding": {
+        **_AUDIO_INPUT,
+        "check_methods_subset_invariance": (
+            "float32 convolutions over a batch and over a subset differ by about "
+            "1e-4 relative (different kernels), above the check's 1e-7"
+        ),
+    },
+    "MusicnnMelExtractor": {
+        **_AUDIO_INPUT,
+        **{
+            name: "turns audio into a list of spectrograms of different lengths, "
+            "not an array; the checks read .shape/.dtype of the output"
+            for name in (
+                "check_transformer_data_not_an_array",
+                "check_transformer_general",
+                "check_transformer_preserve_dtypes",
+                "check_transformers_unfitted_stateless",
+            )
+        },
+    },
     "PadTruncate": {
         name: DICT_OUTPUT
         for name in (
@@ -104,6 +178,10 @@ def _expected_failed_checks(estimator):
         PadTruncate(),
         SpectrogramLoader(),
         SpectrogramExtractor(feature="mel"),
+        MusicnnMelExtractor(),
+        MusicnnEmbedding(),
+        MusicnnClassifier(max_epochs=1),
+        MusicnnRegressor(max_epochs=1),
     ],
     expected_failed_checks=_expected_failed_checks,
 )

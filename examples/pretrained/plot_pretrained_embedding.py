@@ -200,8 +200,11 @@ plt.show()
 # layer by :class:`~spectroclf.MusicnnClassifier` on
 # :class:`~spectroclf.MusicnnMelExtractor`'s log-mel spectrograms -- is too
 # slow for this gallery on a CPU (about one forward pass per clip and
-# epoch, and ten per clip to predict); its figures are in the benchmark
-# too. A pipeline reads audio files directly::
+# epoch, and ten per clip to predict). In the benchmark, four epochs on
+# the middle 9 s of the 240 training clips reach 0.64 (``lr=1e-4``) and
+# 0.72 (``lr=1e-3``) test accuracy: with this little data and training,
+# the linear model on the fixed features is still ahead. A pipeline reads
+# audio files directly::
 #
 #     from sklearn.pipeline import make_pipeline
 #     from spectroclf import MusicnnClassifier, MusicnnMelExtractor
