@@ -74,7 +74,12 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--quick", action="store_true",
+                        help="500 clips, 2 calls, results to *.quick.json (CI)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.n_clips, args.repeats = 500, 2
+        args.out = args.out.with_suffix(".quick.json")
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     base = rss()
