@@ -29,6 +29,7 @@ _PUBLIC = {
         "load_multitask_spectrograms",
         "merge_classes",
         "make_music",
+        "make_lab_data",
         "write_lab_layout",
         "shared_data_dir",
     ],

@@ -33,7 +33,7 @@ def pad_collate(batch):
     ``Xi`` is the dict ``{"X": (batch, max_len, n_bins), "lengths": (batch,)}``
     that skorch passes to ``module.forward(X=..., lengths=...)``.
     """
-    xs, ys = zip(*batch)
+    xs, ys = zip(*batch, strict=True)
     lengths = torch.tensor([len(x) for x in xs], dtype=torch.long)
     X = pad_sequence(xs, batch_first=True)
     return {"X": X, "lengths": lengths}, torch.as_tensor(np.stack(ys))

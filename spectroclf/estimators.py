@@ -16,16 +16,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import Callback, EarlyStopping, EpochScoring, ProgressBar
-from skorch.dataset import ValidSplit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_array, check_is_fitted
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import Callback, EarlyStopping, EpochScoring, ProgressBar
+from skorch.dataset import ValidSplit
 
 from ._data import SpectrogramDataset, pad_collate
 from ._validation import check_lengths_match, check_spectrograms
@@ -375,6 +375,7 @@ class _ClassifierMixin(ClassifierMixin):
                 "A column-vector y was passed when a 1d array was expected; "
                 "ravelling it.",
                 DataConversionWarning,
+                stacklevel=3,
             )
             y = y.ravel()
         check_classification_targets(y)

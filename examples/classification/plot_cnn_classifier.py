@@ -19,10 +19,10 @@ respond to in one clip.
 # %%
 # Load the beat-synced fused spectrograms
 # ---------------------------------------
-# Without the real data the example writes synthetic clips from
-# :func:`~spectroclf.make_music` in the lab layout and uses those.
+# Without the real data the example writes generated music (4-s clips of
+# :func:`~spectroclf.make_music`) in the lab layout with
+# :func:`~spectroclf.make_lab_data` and uses those.
 import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -30,41 +30,23 @@ import torch
 from sklearn.metrics import accuracy_score, classification_report
 
 from spectroclf import (
-    BeatSync,
     CNNClassifier,
-    SpectrogramExtractor,
     load_genre_spectrograms,
-    make_music,
+    make_lab_data,
     plot_confusion,
     plot_history,
     plot_spectrogram,
     shared_data_dir,
-    write_lab_layout,
 )
-
-
-def synthetic_lab(n_train=60, n_test=20, random_state=0):
-    """Write make_music clips in the lab layout (genre_beat/ only)."""
-    music = make_music(n_train + n_test, duration=4.0, random_state=random_state)
-    beat = BeatSync().fit_transform(SpectrogramExtractor().fit_transform(music.data))
-    genres = [g.capitalize() for g in music.target]
-    ids = [str(i + 1) for i in range(len(beat))]
-    out = Path(tempfile.mkdtemp(prefix="spectroclf-lab-"))
-    for split, part in (("train", slice(0, n_train)), ("test", slice(n_train, None))):
-        write_lab_layout(
-            out / "genre_beat", beat[part], ids[part], split=split, genres=genres[part]
-        )
-    return out
-
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
 if lab is None or not (lab / "genre_beat").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music in the lab layout instead (spectroclf.make_lab_data)."
     )
-    lab = synthetic_lab()
+    lab = make_lab_data(tempfile.mkdtemp(prefix="spectroclf-lab-"), random_state=0)
 
 train = load_genre_spectrograms(lab / "genre_beat", split="train", feature="fused")
 test = load_genre_spectrograms(lab / "genre_beat", split="test", feature="fused")

@@ -30,9 +30,9 @@ longer.
 # ``genre/`` holds the full-length spectrograms and ``genre_beat/`` the
 # beat-synced ones of the same clips; both have a ``train`` and a ``test``
 # split with genre labels. Without the real data the example writes
-# synthetic clips from :func:`~spectroclf.make_music` in the same layout.
+# generated music (4-s clips of :func:`~spectroclf.make_music`) in the same
+# layout with :func:`~spectroclf.make_lab_data`.
 import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,44 +40,24 @@ from sklearn.metrics import accuracy_score, classification_report
 from sklearn.pipeline import make_pipeline
 
 from spectroclf import (
-    BeatSync,
     LSTMClassifier,
     PadTruncate,
-    SpectrogramExtractor,
     SpectrogramLoader,
     load_genre_spectrograms,
-    make_music,
+    make_lab_data,
     plot_confusion,
     plot_history,
     shared_data_dir,
-    write_lab_layout,
 )
-
-
-def synthetic_lab(n_train=60, n_test=20, random_state=0):
-    """Write make_music clips in the lab layout (genre/ and genre_beat/)."""
-    music = make_music(n_train + n_test, duration=4.0, random_state=random_state)
-    full = SpectrogramExtractor(feature="fused").fit_transform(music.data)
-    beat = BeatSync().fit_transform(full)
-    genres = [g.capitalize() for g in music.target]
-    ids = [str(i + 1) for i in range(len(full))]
-    out = Path(tempfile.mkdtemp(prefix="spectroclf-lab-"))
-    for split, part in (("train", slice(0, n_train)), ("test", slice(n_train, None))):
-        for folder, specs in (("genre", full), ("genre_beat", beat)):
-            write_lab_layout(
-                out / folder, specs[part], ids[part], split=split, genres=genres[part]
-            )
-    return out
-
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
 if lab is None or not (lab / "genre").is_dir() or not (lab / "genre_beat").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music in the lab layout instead (spectroclf.make_lab_data)."
     )
-    lab = synthetic_lab()
+    lab = make_lab_data(tempfile.mkdtemp(prefix="spectroclf-lab-"), random_state=0)
 
 mel_train = load_genre_spectrograms(lab / "genre", split="train", feature="mel")
 mel_test = load_genre_spectrograms(lab / "genre", split="test", feature="mel")

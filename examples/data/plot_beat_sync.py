@@ -23,16 +23,20 @@ clips of :ref:`sphx_glr_auto_examples_data_plot_mel_spectrograms.py`.
 # The two folders hold the same clips. Note that the labels file of
 # ``genre_beat`` names its files ``<id>.beatsync.fused.npy.gz`` while they
 # are stored as ``<id>.fused.full.npy.gz``: the loader matches them by the
-# leading id.
+# leading id. Without the real data the example writes two generated 30-s
+# clips (:func:`~spectroclf.make_music`) in the same layout with
+# :func:`~spectroclf.make_lab_data`, which beat-syncs them from the audio
+# as the lab did.
+import tempfile
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from spectroclf import (
     BeatSync,
-    SpectrogramExtractor,
     load_genre_spectrograms,
     load_spectrogram,
-    make_music,
+    make_lab_data,
     plot_spectrogram,
     select_feature,
     shared_data_dir,
@@ -42,28 +46,29 @@ GENRES = ("Classical", "Electronic")
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
-if lab is not None and (lab / "genre").is_dir() and (lab / "genre_beat").is_dir():
-    full = load_genre_spectrograms(lab / "genre", lazy=True)
-    beat = load_genre_spectrograms(lab / "genre_beat", lazy=True)
-    assert full.ids == beat.ids  # the same clips, in the same order
-    picks = [int(np.flatnonzero(full.target == g)[0]) for g in GENRES]
-    names = [f"{full.target[i]} (clip {full.ids[i]})" for i in picks]
-    clips = [load_spectrogram(full.filenames[i]) for i in picks]
-    shipped = [load_spectrogram(beat.filenames[i]) for i in picks]
-    all_beat_lengths = [len(load_spectrogram(p)) for p in beat.filenames]
-else:
+if lab is None or not (lab / "genre").is_dir() or not (lab / "genre_beat").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using two synthetic 30-s clips from spectroclf.make_music instead "
-        "(their beat-synced arrays are computed here, as the lab's were)."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "two generated 30-s clips in the lab layout instead "
+        "(spectroclf.make_lab_data)."
     )
-    music = make_music(
-        2, genres=["classical", "electronic"], duration=30.0, random_state=0
+    lab = make_lab_data(
+        tempfile.mkdtemp(prefix="spectroclf-lab-"),
+        n_train=2,
+        n_test=0,
+        duration=30.0,
+        genres=["classical", "electronic"],
+        random_state=0,
     )
-    names = [f"{g} (synthetic)" for g in music.target]
-    clips = SpectrogramExtractor().fit_transform(music.data)
-    shipped = SpectrogramExtractor(beat_sync=True).fit_transform(music.data)
-    all_beat_lengths = [len(S) for S in shipped]
+
+full = load_genre_spectrograms(lab / "genre", lazy=True)
+beat = load_genre_spectrograms(lab / "genre_beat", lazy=True)
+assert full.ids == beat.ids  # the same clips, in the same order
+picks = [int(np.flatnonzero(full.target == g)[0]) for g in GENRES]
+names = [f"{full.target[i]} (clip {full.ids[i]})" for i in picks]
+clips = [load_spectrogram(full.filenames[i]) for i in picks]
+shipped = [load_spectrogram(beat.filenames[i]) for i in picks]
+all_beat_lengths = [len(load_spectrogram(p)) for p in beat.filenames]
 
 # %%
 # Beat sync from the spectrogram

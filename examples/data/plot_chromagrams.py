@@ -17,15 +17,19 @@ and beat-synced, and at each clip's overall pitch-class profile.
 # The same two clips as in the other data examples: the first classical and
 # the first electronic clip of the training set, from the full-length
 # (``genre``) and the beat-synced (``genre_beat``) folders.
-# ``feature="chroma"`` keeps the 12 chroma columns only.
+# ``feature="chroma"`` keeps the 12 chroma columns only. Without the real
+# data the example writes two generated 30-s clips
+# (:func:`~spectroclf.make_music`) in the same layout with
+# :func:`~spectroclf.make_lab_data`.
+import tempfile
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from spectroclf import (
-    SpectrogramExtractor,
     load_genre_spectrograms,
     load_spectrogram,
-    make_music,
+    make_lab_data,
     plot_spectrogram,
     shared_data_dir,
 )
@@ -35,26 +39,27 @@ PITCH_CLASSES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
-if lab is not None and (lab / "genre").is_dir() and (lab / "genre_beat").is_dir():
-    full = load_genre_spectrograms(lab / "genre", lazy=True)
-    beat = load_genre_spectrograms(lab / "genre_beat", lazy=True)
-    picks = [int(np.flatnonzero(full.target == g)[0]) for g in GENRES]
-    names = [f"{full.target[i]} (clip {full.ids[i]})" for i in picks]
-    chroma_full = [load_spectrogram(full.filenames[i], feature="chroma") for i in picks]
-    chroma_beat = [load_spectrogram(beat.filenames[i], feature="chroma") for i in picks]
-else:
+if lab is None or not (lab / "genre").is_dir() or not (lab / "genre_beat").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using two synthetic 30-s clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "two generated 30-s clips in the lab layout instead "
+        "(spectroclf.make_lab_data)."
     )
-    music = make_music(
-        2, genres=["classical", "electronic"], duration=30.0, random_state=0
+    lab = make_lab_data(
+        tempfile.mkdtemp(prefix="spectroclf-lab-"),
+        n_train=2,
+        n_test=0,
+        duration=30.0,
+        genres=["classical", "electronic"],
+        random_state=0,
     )
-    names = [f"{g} (synthetic)" for g in music.target]
-    chroma_full = SpectrogramExtractor(feature="chroma").fit_transform(music.data)
-    chroma_beat = SpectrogramExtractor(feature="chroma", beat_sync=True).fit_transform(
-        music.data
-    )
+
+full = load_genre_spectrograms(lab / "genre", lazy=True)
+beat = load_genre_spectrograms(lab / "genre_beat", lazy=True)
+picks = [int(np.flatnonzero(full.target == g)[0]) for g in GENRES]
+names = [f"{full.target[i]} (clip {full.ids[i]})" for i in picks]
+chroma_full = [load_spectrogram(full.filenames[i], feature="chroma") for i in picks]
+chroma_beat = [load_spectrogram(beat.filenames[i], feature="chroma") for i in picks]
 
 for name, C, C_beat in zip(names, chroma_full, chroma_beat, strict=True):
     print(

@@ -25,7 +25,12 @@ need the codes yourself.
 # ------------------
 # ``lazy=True`` gives the file paths instead of the arrays: labels are all
 # we need here, and :func:`~spectroclf.merge_classes` filters paths as well
-# as arrays.
+# as arrays. Without the real data the example writes generated music of
+# three genres (:func:`~spectroclf.make_music`, short clips: only the
+# labels matter here) in the same layout with
+# :func:`~spectroclf.make_lab_data`.
+import tempfile
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -33,27 +38,32 @@ from spectroclf import (
     CLASS_MAPPING,
     LabelTransformer,
     load_genre_spectrograms,
-    make_music,
+    make_lab_data,
     merge_classes,
     plot_class_distribution,
     shared_data_dir,
 )
 
 data_dir = shared_data_dir()
-lab = None if data_dir is None else data_dir / "emotify-lab" / "genre"
-if lab is not None and lab.is_dir():
-    genre = load_genre_spectrograms(lab, lazy=True)
-    print(genre.DESCR)
-    X, y = genre.filenames, genre.target
-else:
+lab = None if data_dir is None else data_dir / "emotify-lab"
+if lab is None or not (lab / "genre").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using the labels of synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music of three genres in the lab layout instead "
+        "(spectroclf.make_lab_data)."
     )
-    music = make_music(
-        180, genres=["classical", "electronic", "rock"], duration=0.5, random_state=0
+    lab = make_lab_data(
+        tempfile.mkdtemp(prefix="spectroclf-lab-"),
+        n_train=36,
+        n_test=0,
+        duration=3.0,
+        genres=["classical", "electronic", "rock"],
+        random_state=0,
     )
-    X, y = music.data, np.char.capitalize(music.target)
+
+genre = load_genre_spectrograms(lab / "genre", lazy=True)
+print(genre.DESCR)
+X, y = genre.filenames, genre.target
 
 genres, counts = np.unique(y, return_counts=True)
 print(dict(zip(genres.tolist(), counts.tolist(), strict=True)))

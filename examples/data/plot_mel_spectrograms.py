@@ -16,15 +16,18 @@ different genres from the lab's data set, side by side.
 # :func:`~spectroclf.shared_data_dir` locates the real music data
 # (``../shared/data``). The ``genre`` folder holds the **full-length**
 # spectrograms in the lab's layout; ``lazy=True`` returns the file paths
-# and labels without reading the 240 arrays.
+# and labels without reading the 240 arrays. Without the real data the
+# example writes two generated 30-s clips (:func:`~spectroclf.make_music`)
+# in the same layout with :func:`~spectroclf.make_lab_data`.
+import tempfile
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from spectroclf import (
-    SpectrogramExtractor,
     load_genre_spectrograms,
     load_spectrogram,
-    make_music,
+    make_lab_data,
     plot_spectrogram,
     select_feature,
     shared_data_dir,
@@ -33,26 +36,28 @@ from spectroclf import (
 GENRES = ("Classical", "Electronic")
 
 data_dir = shared_data_dir()
-lab = None if data_dir is None else data_dir / "emotify-lab" / "genre"
-if lab is not None and lab.is_dir():
-    paths, y = load_genre_spectrograms(lab, lazy=True, return_X_y=True)
-    print(f"{len(paths)} training clips in {lab}")
-    # the first clip of each genre (files are sorted by id)
-    picks = [int(np.flatnonzero(y == g)[0]) for g in GENRES]
-    names = [
-        f"{y[i]} (clip {paths[i].rsplit('/', 1)[-1].split('.')[0]})" for i in picks
-    ]
-    clips = [load_spectrogram(paths[i]) for i in picks]
-else:
+lab = None if data_dir is None else data_dir / "emotify-lab"
+if lab is None or not (lab / "genre").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using two synthetic 30-s clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "two generated 30-s clips in the lab layout instead "
+        "(spectroclf.make_lab_data)."
     )
-    music = make_music(
-        2, genres=["classical", "electronic"], duration=30.0, random_state=0
+    lab = make_lab_data(
+        tempfile.mkdtemp(prefix="spectroclf-lab-"),
+        n_train=2,
+        n_test=0,
+        duration=30.0,
+        genres=["classical", "electronic"],
+        random_state=0,
     )
-    clips = SpectrogramExtractor(feature="fused").fit_transform(music.data)
-    names = [f"{g} (synthetic)" for g in music.target]
+
+paths, y = load_genre_spectrograms(lab / "genre", lazy=True, return_X_y=True)
+print(f"{len(paths)} training clips in {lab / 'genre'}")
+# the first clip of each genre (files are sorted by id)
+picks = [int(np.flatnonzero(y == g)[0]) for g in GENRES]
+names = [f"{y[i]} (clip {paths[i].rsplit('/', 1)[-1].split('.')[0]})" for i in picks]
+clips = [load_spectrogram(paths[i]) for i in picks]
 
 # %%
 # Each array is a *fused* spectrogram, **time first**: 1292 frames of 23 ms

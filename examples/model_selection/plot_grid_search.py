@@ -21,10 +21,10 @@ longer.
 # %%
 # Load the beat-synced fused spectrograms
 # ---------------------------------------
-# Without the real data the example writes synthetic clips from
-# :func:`~spectroclf.make_music` in the lab layout.
+# Without the real data the example writes generated music (4-s clips of
+# :func:`~spectroclf.make_music`) in the lab layout with
+# :func:`~spectroclf.make_lab_data`.
 import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,39 +32,21 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from spectroclf import (
-    BeatSync,
     LSTMClassifier,
-    SpectrogramExtractor,
     SpectrogramLoader,
     load_genre_spectrograms,
-    make_music,
+    make_lab_data,
     shared_data_dir,
-    write_lab_layout,
 )
-
-
-def synthetic_lab(n_train=60, n_test=20, random_state=0):
-    """Write make_music clips in the lab layout (genre_beat/ only)."""
-    music = make_music(n_train + n_test, duration=4.0, random_state=random_state)
-    beat = BeatSync().fit_transform(SpectrogramExtractor().fit_transform(music.data))
-    genres = [g.capitalize() for g in music.target]
-    ids = [str(i + 1) for i in range(len(beat))]
-    out = Path(tempfile.mkdtemp(prefix="spectroclf-lab-"))
-    for split, part in (("train", slice(0, n_train)), ("test", slice(n_train, None))):
-        write_lab_layout(
-            out / "genre_beat", beat[part], ids[part], split=split, genres=genres[part]
-        )
-    return out
-
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
 if lab is None or not (lab / "genre_beat").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music in the lab layout instead (spectroclf.make_lab_data)."
     )
-    lab = synthetic_lab()
+    lab = make_lab_data(tempfile.mkdtemp(prefix="spectroclf-lab-"), random_state=0)
 
 train = load_genre_spectrograms(lab / "genre_beat", split="train")
 test = load_genre_spectrograms(lab / "genre_beat", split="test")

@@ -21,8 +21,9 @@ for them. Here the files go to a temporary folder.
 # Load the training and test splits
 # ---------------------------------
 # The Bunch of each split lists the clips' files in ``filenames``, in the
-# order of ``data``. Without the real data the example writes synthetic
-# clips from :func:`~spectroclf.make_music` in the lab layout.
+# order of ``data``. Without the real data the example writes generated
+# music (4-s clips of :func:`~spectroclf.make_music`) in the lab layout with
+# :func:`~spectroclf.make_lab_data`.
 import csv
 import tempfile
 from collections import Counter
@@ -32,41 +33,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from spectroclf import (
-    BeatSync,
     LSTMClassifier,
     LSTMRegressor,
-    SpectrogramExtractor,
     load_genre_spectrograms,
     load_multitask_spectrograms,
-    make_music,
+    make_lab_data,
     plot_class_distribution,
     shared_data_dir,
-    write_lab_layout,
 )
-
-
-def synthetic_lab(n_train=60, n_test=20, random_state=0):
-    """Write make_music clips in the lab layout (genre_beat/, multitask_beat/)."""
-    music = make_music(n_train + n_test, duration=4.0, random_state=random_state)
-    beat = BeatSync().fit_transform(SpectrogramExtractor().fit_transform(music.data))
-    genres = [g.capitalize() for g in music.target]
-    ids = [str(i + 1) for i in range(len(beat))]
-    tr, te = slice(0, n_train), slice(n_train, None)
-    out = Path(tempfile.mkdtemp(prefix="spectroclf-lab-"))
-    for split, part in (("train", tr), ("test", te)):
-        write_lab_layout(
-            out / "genre_beat", beat[part], ids[part], split=split, genres=genres[part]
-        )
-    write_lab_layout(
-        out / "multitask_beat",
-        beat[tr],
-        ids[tr],
-        targets=music.emotion[tr],
-        target_names=music.emotion_names,
-    )
-    write_lab_layout(out / "multitask_beat", beat[te], ids[te], split="test")
-    return out
-
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
@@ -76,10 +50,10 @@ if (
     or not (lab / "multitask_beat").is_dir()
 ):
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music in the lab layout instead (spectroclf.make_lab_data)."
     )
-    lab = synthetic_lab()
+    lab = make_lab_data(tempfile.mkdtemp(prefix="spectroclf-lab-"), random_state=0)
 
 genre_train = load_genre_spectrograms(lab / "genre_beat", split="train")
 genre_test = load_genre_spectrograms(lab / "genre_beat", split="test")

@@ -24,56 +24,34 @@ quarter of the training clips is held out for scoring.
 # ---------------------------------------------------------
 # ``multitask_beat/train_labels.txt`` holds one column per target; the
 # loader returns them as ``target`` (one row per clip) and their names as
-# ``target_names``. Without the real data the example writes synthetic
-# clips from :func:`~spectroclf.make_music` (three emotion targets) in the
-# same layout.
+# ``target_names``. Without the real data the example writes generated
+# music (4-s clips of :func:`~spectroclf.make_music`, three emotion targets)
+# in the same layout with :func:`~spectroclf.make_lab_data`.
 import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 from sklearn.model_selection import train_test_split
 
 from spectroclf import (
-    BeatSync,
     CNNRegressor,
     LSTMRegressor,
-    SpectrogramExtractor,
     load_multitask_spectrograms,
-    make_music,
+    make_lab_data,
     plot_predictions,
     shared_data_dir,
     spearman_score,
-    write_lab_layout,
 )
-
-
-def synthetic_lab(n_train=60, n_test=20, random_state=0):
-    """Write make_music clips in the lab layout (multitask_beat/ only)."""
-    music = make_music(n_train + n_test, duration=4.0, random_state=random_state)
-    beat = BeatSync().fit_transform(SpectrogramExtractor().fit_transform(music.data))
-    ids = [str(i + 1) for i in range(len(beat))]
-    out = Path(tempfile.mkdtemp(prefix="spectroclf-lab-"))
-    write_lab_layout(
-        out / "multitask_beat",
-        beat[:n_train],
-        ids[:n_train],
-        targets=music.emotion[:n_train],
-        target_names=music.emotion_names,
-    )
-    write_lab_layout(
-        out / "multitask_beat", beat[n_train:], ids[n_train:], split="test"
-    )
-    return out
-
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
 if lab is None or not (lab / "multitask_beat").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music in the lab layout instead (spectroclf.make_lab_data)."
     )
-    lab = synthetic_lab()
+    lab = make_lab_data(
+        tempfile.mkdtemp(prefix="spectroclf-lab-"), n_test=0, random_state=0
+    )
 
 data = load_multitask_spectrograms(lab / "multitask_beat", split="train")
 names = data.target_names

@@ -18,10 +18,10 @@ network of the same size per target.
 # %%
 # Load the beat-synced spectrograms and the emotion targets
 # ---------------------------------------------------------
-# Without the real data the example writes synthetic clips from
-# :func:`~spectroclf.make_music` (three emotion targets) in the lab layout.
+# Without the real data the example writes generated music (4-s clips of
+# :func:`~spectroclf.make_music`, three emotion targets) in the lab layout
+# with :func:`~spectroclf.make_lab_data`.
 import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -30,40 +30,23 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
 from spectroclf import (
-    BeatSync,
     LSTMRegressor,
-    SpectrogramExtractor,
     load_multitask_spectrograms,
-    make_music,
+    make_lab_data,
     shared_data_dir,
     spearman_score,
-    write_lab_layout,
 )
-
-
-def synthetic_lab(n_train=60, random_state=0):
-    """Write make_music clips in the lab layout (multitask_beat/ only)."""
-    music = make_music(n_train, duration=4.0, random_state=random_state)
-    beat = BeatSync().fit_transform(SpectrogramExtractor().fit_transform(music.data))
-    out = Path(tempfile.mkdtemp(prefix="spectroclf-lab-"))
-    write_lab_layout(
-        out / "multitask_beat",
-        beat,
-        [str(i + 1) for i in range(len(beat))],
-        targets=music.emotion,
-        target_names=music.emotion_names,
-    )
-    return out
-
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
 if lab is None or not (lab / "multitask_beat").is_dir():
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music in the lab layout instead (spectroclf.make_lab_data)."
     )
-    lab = synthetic_lab()
+    lab = make_lab_data(
+        tempfile.mkdtemp(prefix="spectroclf-lab-"), n_test=0, random_state=0
+    )
 
 data = load_multitask_spectrograms(lab / "multitask_beat", split="train")
 names = data.target_names

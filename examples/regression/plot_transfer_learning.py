@@ -23,46 +23,24 @@ the same clips.
 # ------------------------------------------------
 # ``genre_beat`` and ``multitask_beat`` hold the same beat-synced clips
 # here, with genre labels and emotion scores respectively. Without the
-# real data the example writes synthetic clips from
-# :func:`~spectroclf.make_music` in the same layout.
+# real data the example writes generated music (4-s clips of
+# :func:`~spectroclf.make_music`) in the same layout with
+# :func:`~spectroclf.make_lab_data`.
 import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from spectroclf import (
-    BeatSync,
     CNNClassifier,
     CNNRegressor,
-    SpectrogramExtractor,
     load_genre_spectrograms,
     load_multitask_spectrograms,
-    make_music,
+    make_lab_data,
     shared_data_dir,
     spearman_score,
-    write_lab_layout,
 )
-
-
-def synthetic_lab(n_train=60, random_state=0):
-    """Write make_music clips in the lab layout (genre_beat/, multitask_beat/)."""
-    music = make_music(n_train, duration=4.0, random_state=random_state)
-    beat = BeatSync().fit_transform(SpectrogramExtractor().fit_transform(music.data))
-    ids = [str(i + 1) for i in range(len(beat))]
-    genres = [g.capitalize() for g in music.target]
-    out = Path(tempfile.mkdtemp(prefix="spectroclf-lab-"))
-    write_lab_layout(out / "genre_beat", beat, ids, genres=genres)
-    write_lab_layout(
-        out / "multitask_beat",
-        beat,
-        ids,
-        targets=music.emotion,
-        target_names=music.emotion_names,
-    )
-    return out
-
 
 data_dir = shared_data_dir()
 lab = None if data_dir is None else data_dir / "emotify-lab"
@@ -72,10 +50,12 @@ if (
     or not (lab / "multitask_beat").is_dir()
 ):
     print(
-        "NOTE: the real data (../shared/data/emotify-lab) was not found; "
-        "using synthetic clips from spectroclf.make_music instead."
+        "NOTE: the real data (../shared/data/emotify-lab) was not found; using "
+        "generated music in the lab layout instead (spectroclf.make_lab_data)."
     )
-    lab = synthetic_lab()
+    lab = make_lab_data(
+        tempfile.mkdtemp(prefix="spectroclf-lab-"), n_test=0, random_state=0
+    )
 
 genre = load_genre_spectrograms(lab / "genre_beat", split="train")
 emotion = load_multitask_spectrograms(lab / "multitask_beat", split="train")
