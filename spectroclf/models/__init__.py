@@ -1,14 +1,18 @@
 """PyTorch modules behind the estimators; they know nothing of scikit-learn.
 
-Every module takes a batch of time-first spectrograms ``X`` of shape
+The estimators' modules (:class:`LSTM`, :class:`CNN`, :class:`MusicnnTransfer`)
+take a batch of time-first spectrograms ``X`` of shape
 ``(batch, max_len, n_bins)`` and the true ``lengths`` of shape ``(batch,)``
 (frames past ``lengths[i]`` are padding and never influence the output), and
-returns ``(batch, n_outputs)`` scores. Each has a ``head`` (the last linear
+return ``(batch, n_outputs)`` scores. Each has a ``head`` (the last linear
 layer) and everything before it, so that a trained network can be reused
-with a new head (transfer learning).
+with a new head (transfer learning). :class:`Musicnn` is the pretrained
+tagging network itself, on fixed 187-frame patches.
 """
 
 from .cnn import CNN
 from .lstm import LSTM
+from .musicnn import Musicnn, load_musicnn
+from .musicnn_head import MusicnnTransfer
 
-__all__ = ["CNN", "LSTM"]
+__all__ = ["CNN", "LSTM", "Musicnn", "MusicnnTransfer", "load_musicnn"]
