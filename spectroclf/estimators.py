@@ -135,10 +135,6 @@ class _SpectrogramNet(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    # -- hooks for subclasses ------------------------------------------------
-    def _prepare_y(self, y):  # pragma: no cover - abstract
-        raise NotImplementedError
-
     # -- building ----------------------------------------------------------
     def _module_kwargs(self):
         kwargs = {name: getattr(self, name) for name in self._module_params}
@@ -694,7 +690,7 @@ class LSTMRegressor(_RegressorMixin, _SpectrogramNet):
     error on standardised targets.
 
     Parameters
-    ----------{_LSTM_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_LSTM_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -719,7 +715,7 @@ class LSTMRegressor(_RegressorMixin, _SpectrogramNet):
 
     def __init__(
         self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
-        pooling="mean", lr=1e-3, max_epochs=30, batch_size=32, optimizer="adam",
+        pooling="mean", lr=1e-3, max_epochs=15, batch_size=32, optimizer="adam",
         weight_decay=0.0, validation_fraction=None, early_stopping=False,
         n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
         freeze=False, device="auto", random_state=None, verbose=0,
@@ -814,7 +810,7 @@ class CNNRegressor(_CNNMixin, _RegressorMixin, _SpectrogramNet):
     genre network for emotion (transfer learning).
 
     Parameters
-    ----------{_CNN_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_CNN_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -833,7 +829,7 @@ class CNNRegressor(_CNNMixin, _RegressorMixin, _SpectrogramNet):
 
     def __init__(
         self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2, lr=1e-3,
-        max_epochs=30, batch_size=32, optimizer="adam", weight_decay=0.0,
+        max_epochs=15, batch_size=32, optimizer="adam", weight_decay=0.0,
         validation_fraction=None, early_stopping=False, n_iter_no_change=5,
         callbacks=None, checkpoint=None, init_from=None, freeze=False,
         device="auto", random_state=None, verbose=0,
