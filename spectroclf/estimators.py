@@ -578,7 +578,7 @@ _LSTM_DOC = """
         Dropout between layers and before the output layer.
     pooling : {"mean", "last"}, default="mean"
         Summarise a clip by the mean output over its valid frames or by the
-        last valid hidden state. Padding never enters the recurrence."""
+        last valid hidden state. Padding never changes a valid output."""
 
 _CNN_DOC = """
     channels : sequence of int, default=(16, 32, 64, 64)
@@ -617,7 +617,7 @@ class LSTMClassifier(_ClassifierMixin, _SpectrogramNet):
     __doc__ = f"""Genre (or any label) classifier: an LSTM over spectrogram frames.
 
     Frames are standardised per bin with statistics of the training clips,
-    read by a (bidirectional) LSTM that never sees padding, pooled over time
+    read by a (bidirectional) LSTM that padding never influences, pooled over time
     and mapped to class scores; trained with cross-entropy by skorch.
 
     Parameters

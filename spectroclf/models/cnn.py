@@ -81,12 +81,13 @@ class CNN(nn.Module):
         x = x.unsqueeze(1)
         maps = []
         for block in self.blocks:
-            x = block(x)
+            # zero the padding after the ReLU: a zero never wins a max-pool
+            # window against a valid (non-negative) value
+            x = block(x) * frame_mask(lengths, x.shape[2])[:, None, :, None]
             kt, kf = (2 if x.shape[2] > 1 else 1), (2 if x.shape[3] > 1 else 1)
             x = F.max_pool2d(x, (kt, kf), ceil_mode=True)
             if kt == 2:
                 lengths = (lengths + 1) // 2
-            x = x * frame_mask(lengths, x.shape[2])[:, None, :, None]
             maps.append(x)
         return maps, lengths
 
