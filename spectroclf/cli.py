@@ -20,12 +20,12 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 from . import __version__
+from ._io import atomic_write
 
 __all__ = ["main"]
 
@@ -285,20 +285,6 @@ def _extract_clip(path, sid, split, full_dir, beat_dir):
     return sid, None, time.perf_counter() - start
 
 
-def _write_text(path, text):
-    """Write a small text file atomically (temporary file, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _link_split(target, link):
     """``link`` -> ``target`` as a relative symbolic link (a copy if links fail)."""
     if link.is_symlink():
@@ -392,6 +378,7 @@ def _cmd_extract(args):
                 lines = ["Id," + ",".join(target_names)] + [
                     c[0] + "," + ",".join(repr(v) for v in c[4]) for c in part
                 ]
+            data = None if lines is None else ("\n".join(lines) + "\n").encode()
             for name in (kind, beat_kind):
                 d = out / name
                 if d not in (full_dir, beat_dir):  # shares the first kind's arrays
@@ -399,8 +386,8 @@ def _cmd_extract(args):
                         full_dir / split if name == kind else beat_dir / split,
                         d / split,
                     )
-                if lines is not None:
-                    _write_text(d / f"{split}_labels.txt", "\n".join(lines) + "\n")
+                if data is not None:
+                    atomic_write(d / f"{split}_labels.txt", lambda f, data=data: f.write(data))
 
     n_new = len(todo) - len(failed)
     print(

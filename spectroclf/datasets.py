@@ -34,7 +34,6 @@ import gzip
 import io
 import os
 import re
-import tempfile
 import warnings
 import zlib
 from pathlib import Path, PurePath
@@ -43,6 +42,7 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from . import features as _features
+from ._io import atomic_write
 from .features import FEATURE_BINS, N_CHROMA, N_FUSED, N_MELS
 
 __all__ = [
@@ -709,21 +709,6 @@ def load_multitask_spectrograms(
 # writing the lab layout
 
 
-def _atomic_write(path, write):
-    """Write ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _check_field(value, what):
     value = str(value)
     if not value or any(c in value for c in "\t\n\r,"):
@@ -885,10 +870,10 @@ def write_lab_layout(
             else:
                 np.save(f, arr)
 
-        _atomic_write(split_dir / f"{sid}{suffix}", write)
+        atomic_write(split_dir / f"{sid}{suffix}", write)
     if lines is not None:
         text = ("\n".join(lines) + "\n").encode("utf-8")
-        _atomic_write(out_dir / f"{split}_labels.txt", lambda f: f.write(text))
+        atomic_write(out_dir / f"{split}_labels.txt", lambda f: f.write(text))
     return out_dir
 
 

@@ -25,6 +25,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
+from .preprocessing import _is_path
+
 __all__ = [
     "MusicnnEmbedding",
     "MusicnnMelExtractor",
@@ -150,10 +152,6 @@ def musicnn_patches(S, *, patch_hop=MUSICNN_N_FRAMES, n_frames=MUSICNN_N_FRAMES)
         S = np.pad(S, ((0, n_frames - len(S)), (0, 0)))
     starts = range(0, len(S) - n_frames + 1, patch_hop)
     return np.stack([S[t : t + n_frames] for t in starts])
-
-
-def _is_path(x):
-    return isinstance(x, (str, os.PathLike))
 
 
 def _clip_patches(source, *, mtime, sr, patch_hop):

@@ -28,6 +28,7 @@ from skorch.callbacks import Callback, EarlyStopping, EpochScoring, ProgressBar
 from skorch.dataset import ValidSplit
 
 from ._data import SpectrogramDataset, pad_collate
+from ._io import atomic_write
 from ._validation import check_lengths_match, check_spectrograms
 from .metrics import spearman_score
 from .models import CNN, LSTM
@@ -97,13 +98,7 @@ class _Checkpoint(Callback):
             # skorch records numpy floats; weights_only loads refuse them
             "history": _plain_python(net.history.to_list()),
         }
-        tmp = self.path.with_suffix(".pt.tmp")
-        try:
-            torch.save(state, tmp)
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        atomic_write(self.path, lambda f: torch.save(state, f))
 
 
 class _SpectrogramNet(BaseEstimator):

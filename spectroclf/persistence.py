@@ -42,13 +42,14 @@ refused with a message asking to upgrade; older versions stay readable.
 """
 
 import os
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from ._io import atomic_write
 
 __all__ = ["save_model", "load_model", "FORMAT", "FORMAT_VERSION"]
 
@@ -303,20 +304,7 @@ def save_model(estimator, path):
     payload = _plain(payload, "model", notes)
     payload["notes"] = list(notes)
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda f: torch.save(payload, f))
     return path
 
 
