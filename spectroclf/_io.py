@@ -1,4 +1,4 @@
-"""Atomic file writes, shared by every module that writes files."""
+"""File helpers shared by every module that reads or writes files."""
 
 import contextlib
 import os
@@ -27,3 +27,8 @@ def atomic_write(path, write):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def is_path(x):
+    """Whether ``x`` names a file (a ``str`` or path-like), not in-memory data."""
+    return isinstance(x, (str, os.PathLike))

@@ -881,6 +881,40 @@ def write_lab_layout(
 # label merging
 
 
+def _map_labels(y, mapping, *, drop):
+    """Apply a ``{label: new_label or None}`` mapping to the 1-D array ``y``.
+
+    ``None`` as ``mapping`` is the identity. Labels mapped to ``None`` are
+    left out with ``drop`` and raise otherwise; a label missing from the
+    mapping always raises, naming it.
+    """
+    if mapping is None:
+        return y
+    out = []
+    for label in y.tolist():  # Python scalars: plain reprs in the messages
+        try:
+            new = mapping[label]
+        except KeyError:
+            raise ValueError(
+                f"label {label!r} is not in `mapping`; the mapping must list "
+                "every genre (map a genre to itself to keep it, or to None "
+                "to drop it). Known: "
+                f"{sorted(map(str, mapping))}"
+            ) from None
+        except TypeError:  # unhashable
+            raise ValueError(f"label {label!r} is not hashable") from None
+        if new is None:
+            if drop:
+                continue
+            raise ValueError(
+                f"label {label!r} is mapped to None (a dropped class) and "
+                "cannot be encoded; remove those samples first, e.g. with "
+                "spectroclf.datasets.merge_classes(X, y, mapping)"
+            )
+        out.append(new)
+    return np.asarray(out)
+
+
 def merge_classes(X, y, mapping=None, *, min_count=None):
     """Merge and drop classes of a labelled data set.
 
@@ -900,8 +934,8 @@ def merge_classes(X, y, mapping=None, *, min_count=None):
         Class labels.
     mapping : dict or None, default=None
         ``{label: new_label or None}``, e.g. :data:`CLASS_MAPPING`. It must
-        cover every label of ``y``. None keeps the labels as they are. Applied
-        with :class:`spectroclf.preprocessing.LabelTransformer`.
+        cover every label of ``y``. None keeps the labels as they are. The same
+        mapping as :class:`spectroclf.preprocessing.LabelTransformer` takes.
     min_count : int or None, default=None
         Drop classes with fewer samples than this after merging.
 
@@ -953,28 +987,31 @@ def merge_classes(X, y, mapping=None, *, min_count=None):
     ):
         raise ValueError(f"min_count must be a positive int or None, got {min_count!r}")
 
-    from .preprocessing import LabelTransformer
-
-    # fit checks that the mapping covers every label and learns the merged
-    # classes; labels mapped to None are dropped before transforming
-    encoder = LabelTransformer(mapping=mapping).fit(y)
+    if y.shape[0] == 0:
+        raise ValueError("y is empty: expected at least one label")
+    mapped = _map_labels(y, mapping, drop=True)
+    if mapped.shape[0] == 0:
+        raise ValueError(
+            "every label of y is mapped to None (dropped); nothing to encode"
+        )
     if mapping is None:
         keep = np.ones(len(y), dtype=bool)
     else:
         keep = np.array([mapping[v] is not None for v in y.tolist()], dtype=bool)
+    classes, kept_codes = np.unique(mapped, return_inverse=True)
     codes = np.full(len(y), -1, dtype=np.int64)
-    codes[keep] = encoder.transform(y[keep])
+    codes[keep] = kept_codes
     if min_count is not None:
-        counts = np.bincount(codes[keep], minlength=len(encoder.classes_))
+        counts = np.bincount(codes[keep], minlength=len(classes))
         keep &= np.isin(codes, np.flatnonzero(counts >= min_count))
     idx = np.flatnonzero(keep)
     if idx.size == 0:
         raise ValueError(
             f"no samples left after dropping classes with fewer than {min_count} "
             f"samples (class counts after merging: "
-            f"{dict(zip(encoder.classes_.tolist(), counts.tolist(), strict=True))})"
+            f"{dict(zip(classes.tolist(), counts.tolist(), strict=True))})"
         )
-    y_new = encoder.inverse_transform(codes[idx])
+    y_new = classes[codes[idx]]
     if isinstance(X, dict):
         X_new = {k: _safe_indexing(v, idx) for k, v in X.items()}
     elif isinstance(X, tuple):

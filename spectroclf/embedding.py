@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
-from .preprocessing import _is_path
+from ._io import is_path as _is_path
 
 __all__ = [
     "MusicnnEmbedding",

@@ -43,7 +43,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, column_or_1d
 
 from . import features
+from ._io import is_path as _is_path
 from ._validation import _is_spectrogram_list, check_spectrograms
+from .datasets import _map_labels
 
 __all__ = [
     "LabelTransformer",
@@ -114,10 +116,6 @@ def _check_stateless(estimator, X):
     return check_spectrograms(X, estimator=clone(estimator), reset=True)
 
 
-def _is_path(x):
-    return isinstance(x, (str, os.PathLike))
-
-
 # ---------------------------------------------------------------------------
 # labels
 
@@ -168,36 +166,7 @@ class LabelTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         self.mapping = mapping
 
     def _map(self, y, *, drop):
-        """Apply ``mapping`` to the 1-D array ``y``.
-
-        With ``drop`` the labels mapped to None are left out; otherwise they
-        raise.
-        """
-        if self.mapping is None:
-            return y
-        out = []
-        for label in y.tolist():  # Python scalars: plain reprs in the messages
-            try:
-                new = self.mapping[label]
-            except KeyError:
-                raise ValueError(
-                    f"label {label!r} is not in `mapping`; the mapping must list "
-                    "every genre (map a genre to itself to keep it, or to None "
-                    "to drop it). Known: "
-                    f"{sorted(map(str, self.mapping))}"
-                ) from None
-            except TypeError:  # unhashable
-                raise ValueError(f"label {label!r} is not hashable") from None
-            if new is None:
-                if drop:
-                    continue
-                raise ValueError(
-                    f"label {label!r} is mapped to None (a dropped class) and "
-                    "cannot be encoded; remove those samples first, e.g. with "
-                    "spectroclf.datasets.merge_classes(X, y, mapping)"
-                )
-            out.append(new)
-        return np.asarray(out)
+        return _map_labels(y, self.mapping, drop=drop)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, y):
