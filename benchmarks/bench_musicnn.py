@@ -48,15 +48,15 @@ from sklearn.preprocessing import StandardScaler
 
 import spectroclf
 from spectroclf.datasets import shared_data_dir
-from spectroclf.embedding import (
-    MUSICNN_SR,
+from spectroclf.features import load_audio
+from spectroclf.metrics import spearman_score
+from spectroclf.musicnn import (
     MusicnnEmbedding,
+    load_musicnn,
     musicnn_melspectrogram,
     musicnn_patches,
 )
-from spectroclf.features import load_audio
-from spectroclf.metrics import spearman_score
-from spectroclf.models.musicnn import load_musicnn
+from spectroclf.musicnn._frontend import MUSICNN_SR
 
 ROOT = Path(__file__).resolve().parents[1]
 EMOTIONS = [
@@ -282,7 +282,7 @@ def main():
 def bench_cnn(data_dir):
     """The from-scratch CNN on beat-synced fused spectrograms (the lab's baseline)."""
     from spectroclf.datasets import load_genre_spectrograms
-    from spectroclf.estimators import CNNClassifier
+    from spectroclf.nets import CNNClassifier
 
     tr = load_genre_spectrograms(data_dir / "emotify-lab" / "genre_beat", split="train")
     te = load_genre_spectrograms(data_dir / "emotify-lab" / "genre_beat", split="test")
@@ -301,7 +301,7 @@ def bench_cnn(data_dir):
 
 
 def bench_finetune(mels, y, idx_train, idx_test, skf, epochs, with_cv, lr):
-    from spectroclf.estimators import MusicnnClassifier
+    from spectroclf.musicnn import MusicnnClassifier
 
     def make():
         return MusicnnClassifier(freeze="frontend", lr=lr, max_epochs=epochs, random_state=0)

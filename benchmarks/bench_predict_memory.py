@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from spectroclf import __version__
-from spectroclf.estimators import LSTMClassifier
+from spectroclf.nets import LSTMClassifier
 
 RESULTS = Path(__file__).resolve().parent / "results" / "predict_memory.json"
 

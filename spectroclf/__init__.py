@@ -4,13 +4,20 @@ Spectrograms inside the library are ``(n_frames, n_bins)`` arrays, time
 first; see :mod:`spectroclf.features` for the one place where librosa's
 ``(n_bins, n_frames)`` layout is transposed.
 
+Data flows one way through the subpackages, and none imports from a stage
+above it: ``features`` (librosa recipes) -> ``datasets`` (files on disk,
+generated music) -> ``preprocessing`` (scikit-learn transformers) ->
+``models`` (torch modules) -> ``nets`` (the LSTM and CNN estimators) ->
+``musicnn`` (the pretrained network and its estimators) -> ``metrics`` /
+``plotting`` / ``persistence`` -> ``cli``.
+
 Public names are imported lazily, so ``import spectroclf`` stays fast and
 does not import torch until an estimator is used.
 """
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 _PUBLIC = {
     "features": [
@@ -31,6 +38,7 @@ _PUBLIC = {
         "make_music",
         "make_lab_data",
         "write_lab_layout",
+        "extract_lab_layout",
         "shared_data_dir",
     ],
     "preprocessing": [
@@ -40,15 +48,14 @@ _PUBLIC = {
         "BeatSync",
         "PadTruncate",
     ],
-    "estimators": [
-        "LSTMClassifier",
-        "LSTMRegressor",
-        "CNNClassifier",
-        "CNNRegressor",
+    "nets": ["LSTMClassifier", "LSTMRegressor", "CNNClassifier", "CNNRegressor"],
+    "musicnn": [
+        "MusicnnEmbedding",
+        "MusicnnMelExtractor",
         "MusicnnClassifier",
         "MusicnnRegressor",
+        "predict_tags",
     ],
-    "embedding": ["MusicnnEmbedding", "MusicnnMelExtractor", "predict_tags"],
     "metrics": ["spearman_score", "spearman_scorer"],
     "persistence": ["save_model", "load_model"],
     "plotting": [

@@ -65,13 +65,15 @@ def _version():
 
 def _estimator_classes():
     """Class name -> class of every estimator :func:`save_model` handles."""
-    from . import estimators
+    from . import musicnn, nets
+    from .nets._base import _SpectrogramNet
 
     classes = {}
-    for name in getattr(estimators, "__all__", ()):
-        cls = getattr(estimators, name, None)
-        if isinstance(cls, type) and issubclass(cls, estimators._SpectrogramNet):
-            classes[name] = cls
+    for module in (nets, musicnn):
+        for name in module.__all__:
+            cls = getattr(module, name)
+            if isinstance(cls, type) and issubclass(cls, _SpectrogramNet):
+                classes[name] = cls
     return classes
 
 
@@ -382,7 +384,7 @@ def _read(path):
 
 def _resolve_map_location(map_location, saved_device):
     """The device to load on: ``map_location``, else the saved one if usable."""
-    from .estimators import resolve_device
+    from .nets import resolve_device
 
     if map_location is None:
         if saved_device.startswith("cuda") and not torch.cuda.is_available():

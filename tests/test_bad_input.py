@@ -21,12 +21,12 @@ from spectroclf.datasets import (
     load_spectrogram,
     write_lab_layout,
 )
-from spectroclf.estimators import (
+from spectroclf.features import load_audio
+from spectroclf.nets import (
     CNNClassifier,
     LSTMClassifier,
     LSTMRegressor,
 )
-from spectroclf.features import load_audio
 from spectroclf.preprocessing import (
     PadTruncate,
     SpectrogramExtractor,

@@ -17,7 +17,7 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from spectroclf.estimators import (
+from spectroclf.nets import (
     CNNClassifier,
     CNNRegressor,
     LSTMClassifier,
@@ -193,7 +193,7 @@ class TestUnsavedParams:
 
 @pytest.mark.slow  # fine-tunes the pretrained musicnn: ~10-30 s on 2 cores
 def test_musicnn_save_load(tmp_path):
-    from spectroclf.estimators import MusicnnClassifier
+    from spectroclf.musicnn import MusicnnClassifier
 
     rng = np.random.default_rng(0)
     X = [rng.random(size=(190, 96)).astype(np.float32) for _ in range(6)]

@@ -15,7 +15,7 @@ import pytest
 import torch
 from skorch.callbacks import Callback
 
-from spectroclf.estimators import CNNRegressor
+from spectroclf.nets import CNNRegressor
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SETUP = textwrap.dedent(
     """
     import numpy as np
-    from spectroclf.estimators import LSTMClassifier
+    from spectroclf.nets import LSTMClassifier
 
     def make_data():
         rng = np.random.default_rng(0)

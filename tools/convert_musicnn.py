@@ -4,10 +4,10 @@ Maintainer script; users never run it. It reads the TensorFlow checkpoints shipp
 the ``musicnn`` wheel (J. Pons and X. Serra, "musicnn: Pre-trained convolutional neural
 networks for music audio tagging", ISMIR LBD 2019; ISC licence) and writes
 
-* ``spectroclf/pretrained/MSD_musicnn.npz`` and ``MTT_musicnn.npz``: float32 arrays named
-  after the parameters of :class:`spectroclf.models.musicnn.Musicnn` (torch layouts), plus
+* ``spectroclf/musicnn/pretrained/MSD_musicnn.npz`` and ``MTT_musicnn.npz``: float32 arrays named
+  after the parameters of :class:`spectroclf.musicnn.Musicnn` (torch layouts), plus
   ``tags`` (the 50 tag names, unicode array) -- plain arrays, no pickle;
-* ``spectroclf/pretrained/LICENSE_musicnn.txt``: the ISC licence of the musicnn package and
+* ``spectroclf/musicnn/pretrained/LICENSE_musicnn.txt``: the ISC licence of the musicnn package and
   the citation;
 * ``tests/data/musicnn_reference.npz``: the fidelity fixture, outputs of the ORIGINAL
   TensorFlow graph (``musicnn.models.define_model`` restored from the checkpoint, exactly as
@@ -309,7 +309,7 @@ def main(argv=None):
         default=ROOT.parent / "shared/data/librosa-clips",
         help="folder holding the librosa example clips (<name>.ogg)",
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "spectroclf/pretrained")
+    parser.add_argument("--out", type=Path, default=ROOT / "spectroclf/musicnn/pretrained")
     parser.add_argument(
         "--fixture", type=Path, default=ROOT / "tests/data/musicnn_reference.npz"
     )

@@ -6,20 +6,17 @@ Domain; vibeace, trumpet: CC BY 3.0, see ../shared/data/librosa-clips/*.txt) and
 of musicnn 0.1.0's TensorFlow graph (TF 2.21) restored from its checkpoints on them.
 """
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from spectroclf.models.musicnn import (
+from spectroclf.musicnn._network import (
     PRETRAINED_MODELS,
     Musicnn,
     _FrontEndBlock,
     load_musicnn,
 )
-
-REFERENCE = Path(__file__).parent / "data" / "musicnn_reference.npz"
 
 # Tolerances of the port (measured max abs differences, both models: taggram 4e-6,
 # penultimate 1e-5, logits 2e-5, mean_pool 9e-6, max_pool 5e-4 on values up to 108).
@@ -35,12 +32,6 @@ TOLERANCES = {
     "cnn2": dict(atol=1e-3, rtol=0),
     "cnn3": dict(atol=1e-3, rtol=0),
 }
-
-
-@pytest.fixture(scope="module")
-def reference():
-    with np.load(REFERENCE, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
 
 
 @pytest.fixture(scope="module", params=PRETRAINED_MODELS)

@@ -1,7 +1,6 @@
-"""Tests of spectroclf.embedding: musicnn's front end, MusicnnEmbedding, predict_tags."""
+"""Tests of spectroclf.musicnn._embedding: MusicnnEmbedding and predict_tags."""
 
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,14 +9,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from spectroclf.embedding import (
+from spectroclf.musicnn import (
     MusicnnEmbedding,
     musicnn_melspectrogram,
     musicnn_patches,
     predict_tags,
 )
 
-REFERENCE = Path(__file__).parent / "data" / "musicnn_reference.npz"
 SR = 22050
 
 
@@ -32,11 +30,6 @@ def _noise(seed, seconds=1.0):
     ).astype(np.float32)
 
 
-@pytest.fixture(scope="module")
-def reference():
-    with np.load(REFERENCE, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
-
 
 @pytest.fixture(scope="module")
 def clips():
@@ -46,55 +39,6 @@ def clips():
 @pytest.fixture(scope="module")
 def fitted():
     return MusicnnEmbedding().fit()
-
-
-class TestFrontEnd:
-    def test_shape_and_dtype(self):
-        S = musicnn_melspectrogram(_tone(440), sr=SR)
-        assert S.shape == (1 + 16000 // 256, 96) and S.dtype == np.float32
-        assert np.isfinite(S).all() and S.min() >= 0
-
-    def test_16k_input_is_not_resampled(self):
-        y = _noise(0)[:16000]
-        assert musicnn_melspectrogram(y, sr=16000).shape == (63, 96)
-
-    def test_exact_mode_reproduces_musicnn_float16_overflow(self):
-        loud = _tone(440, amplitude=1.0)
-        exact = musicnn_melspectrogram(loud, sr=SR, exact=True)
-        assert np.isinf(exact).any()  # musicnn 0.1.0's float16 log overflows here
-        default = musicnn_melspectrogram(loud, sr=SR)
-        assert np.isfinite(default).all()
-        finite = np.isfinite(exact)
-        np.testing.assert_allclose(exact[finite], default[finite], atol=4e-3)
-
-    def test_bad_waveform(self):
-        with pytest.raises(ValueError, match="1-D mono waveform"):
-            musicnn_melspectrogram(np.zeros((2, 100)), sr=SR)
-
-    def test_patches(self):
-        assert musicnn_patches(np.ones((187 * 3 + 10, 96))).shape == (3, 187, 96)
-        assert musicnn_patches(np.ones((400, 96)), patch_hop=100).shape == (3, 187, 96)
-        short = musicnn_patches(np.ones((50, 96)))
-        assert short.shape == (1, 187, 96)
-        assert (short[0, :50] == 1).all() and (short[0, 50:] == 0).all()
-
-    def test_matches_musicnn_on_real_audio(self, shared_data, reference):
-        """musicnn's own batch_data patches, bit for bit (exact=True), from the audio files."""
-        from spectroclf.features import load_audio
-
-        for i, name in enumerate(reference["clips"]):
-            y = load_audio(shared_data / "librosa-clips" / f"{name}.ogg", sr=SR)
-            rows = reference["patch_clip"] == i
-            index = reference["patch_index"][rows]
-            exact = musicnn_patches(musicnn_melspectrogram(y, sr=SR, exact=True))
-            assert len(exact) == reference["n_patches"][i]
-            np.testing.assert_array_equal(
-                exact[index], reference["musicnn_patches"][rows].astype(np.float32)
-            )
-            default = musicnn_patches(musicnn_melspectrogram(y, sr=SR))
-            np.testing.assert_allclose(
-                default[index], reference["inputs"][rows], atol=1e-5
-            )
 
 
 class TestMusicnnEmbedding:

@@ -1,5 +1,6 @@
-"""Tests of the fine-tunable musicnn: MusicnnTransfer, MusicnnClassifier/Regressor and
-MusicnnMelExtractor. Clips are 3 s (one 187-frame patch) to keep the network cheap."""
+"""Tests of spectroclf.musicnn._estimators: MusicnnClassifier and MusicnnRegressor.
+
+Clips are 3 s (one 187-frame patch) to keep the network cheap."""
 
 import pickle
 
@@ -11,28 +12,16 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from spectroclf.datasets import make_music
-from spectroclf.embedding import (
-    MusicnnMelExtractor,
-    musicnn_melspectrogram,
-    musicnn_patches,
-)
-from spectroclf.estimators import (
-    CNNClassifier,
+from spectroclf.musicnn import (
+    FREEZE_OPTIONS,
     MusicnnClassifier,
+    MusicnnMelExtractor,
     MusicnnRegressor,
+    load_musicnn,
 )
-from spectroclf.models.musicnn import load_musicnn
-from spectroclf.models.musicnn_head import FREEZE_OPTIONS, MusicnnTransfer
+from spectroclf.nets import CNNClassifier
 
 N = 187  # frames per musicnn patch
-
-
-@pytest.fixture(scope="module")
-def music():
-    """8 synthetic 3-s clips of two genres and their musicnn log-mels."""
-    data = make_music(8, genres=2, duration=3.0, random_state=0)
-    data.mels = MusicnnMelExtractor().fit_transform(data.data)
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -45,72 +34,6 @@ def fitted(music):
 def _fast(**params):
     return {"max_epochs": 1, "batch_size": 4, "random_state": 0, **params}
 
-
-class TestMusicnnTransfer:
-    def test_shapes_in_both_modes(self):
-        net = MusicnnTransfer(96, 3)
-        X, lengths = torch.rand(2, 400, 96), torch.tensor([400, 50])
-        assert net.train()(X, lengths).shape == (2, 3)
-        assert net.eval()(X, lengths).shape == (2, 3)
-
-    def test_eval_averages_patches_and_ignores_padding(self):
-        torch.manual_seed(0)
-        net = MusicnnTransfer(96, 4).eval()
-        clip = torch.rand(2 * N + 50, 96) * 3  # two full patches + a dropped remainder
-        padded = torch.cat([clip, torch.full((300, 96), 99.0)])[None]
-        with torch.no_grad():
-            out = net(padded, torch.tensor([len(clip)]))
-            alone = net(clip[None])
-            patches = torch.from_numpy(musicnn_patches(clip.numpy()))
-            expected = net.head(net.embed(patches)).mean(0)
-        torch.testing.assert_close(out[0], expected)
-        torch.testing.assert_close(alone[0], expected)
-
-    def test_short_clip_is_padded_with_silence(self):
-        net = MusicnnTransfer(96, 2).eval()
-        clip = torch.rand(60, 96)
-        garbage = torch.cat([clip, torch.full((200, 96), 7.0)])[None]
-        with torch.no_grad():
-            silence = torch.cat([clip, torch.zeros(N - 60, 96)])[None]
-            torch.testing.assert_close(net(garbage, torch.tensor([60])), net(silence))
-
-    def test_training_takes_one_random_crop_within_valid_frames(self):
-        net = MusicnnTransfer(96, 2)
-        frames = torch.arange(1, 501, dtype=torch.float32)[None, :, None].expand(3, 500, 96)
-        lengths = torch.tensor([500, 300, 100])
-        X = frames * (torch.arange(500)[None, :] < lengths[:, None]).unsqueeze(-1)
-        starts = set()
-        for _ in range(20):
-            crops = net._crops(X, lengths)
-            assert crops.shape == (3, N, 96)
-            first = crops[:, 0, 0].long()
-            # consecutive valid frames, starting where a whole crop fits
-            torch.testing.assert_close(crops[0, :, 0], first[0] + torch.arange(N).float())
-            assert 1 <= first[0] <= 500 - N + 1 and 1 <= first[1] <= 300 - N + 1
-            assert first[2] == 1 and crops[2, 100:].abs().sum() == 0
-            starts.add(int(first[0]))
-        assert len(starts) > 1
-
-    def test_forward_in_training_is_stochastic_only_through_the_crop(self):
-        net = MusicnnTransfer(96, 2, dropout=0.0, freeze="backbone")
-        exact = torch.rand(2, N, 96)
-        torch.testing.assert_close(net(exact), net(exact))
-
-    @pytest.mark.parametrize("freeze", sorted(FREEZE_OPTIONS))
-    def test_freeze_sets_requires_grad_and_keeps_frozen_batchnorm_in_eval(self, freeze):
-        net = MusicnnTransfer(96, 2, freeze=freeze).train()
-        frozen = FREEZE_OPTIONS[freeze]
-        for name, module in net.backbone.named_children():
-            for param in module.parameters():
-                assert param.requires_grad is (name not in frozen), name
-            assert module.training is (name not in frozen), name
-        assert all(p.requires_grad for p in net.head.parameters())
-
-    def test_rejects_wrong_bins_and_freeze(self):
-        with pytest.raises(ValueError, match="96-band log-mel.*MusicnnMelExtractor"):
-            MusicnnTransfer(128, 2)
-        with pytest.raises(ValueError, match="freeze must be one of"):
-            MusicnnTransfer(96, 2, freeze="all")
 
 
 class TestMusicnnClassifier:
@@ -205,26 +128,3 @@ class TestMusicnnRegressor:
         cnn.fit([m[:20] for m in music.mels], music.target)
         with pytest.raises(ValueError, match="cannot initialise a MusicnnRegressor"):
             MusicnnRegressor(init_from=cnn, **_fast()).fit(music.mels, music.emotion)
-
-
-class TestMusicnnMelExtractor:
-    def test_waveforms_and_files(self, tmp_path, music):
-        import soundfile as sf
-
-        path = tmp_path / "clip.wav"
-        sf.write(path, music.data[0], 22050)
-        ext = MusicnnMelExtractor(memory=tmp_path / "cache")
-        specs = ext.fit_transform([music.data[0], str(path), music.data[1][:11025]])
-        assert [s.shape for s in specs] == [(188, 96), (188, 96), (32, 96)]
-        assert all(s.dtype == np.float32 for s in specs)
-        np.testing.assert_allclose(specs[0], musicnn_melspectrogram(music.data[0]))
-        np.testing.assert_allclose(specs[1], specs[0], atol=0.05)  # wav rounding
-        again = ext.transform([str(path)])  # from the cache
-        np.testing.assert_array_equal(again[0], specs[1])
-
-    def test_errors_name_the_clip(self, tmp_path):
-        ext = MusicnnMelExtractor()
-        with pytest.raises(FileNotFoundError, match="missing.ogg"):
-            ext.fit_transform([str(tmp_path / "missing.ogg")])
-        with pytest.raises(ValueError, match="clip 1"):
-            ext.fit_transform([np.zeros(100), np.zeros((2, 100))])

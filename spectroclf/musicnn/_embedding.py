@@ -1,0 +1,315 @@
+"""Pretrained musicnn embeddings and tags for audio clips.
+
+:class:`MusicnnEmbedding` pools one layer of the pretrained network over the 3-s
+patches of each clip (``make_pipeline(MusicnnEmbedding(), LogisticRegression())``);
+:func:`predict_tags` gives the most likely tags of each clip.
+"""
+
+import numbers
+import os
+import sys
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_memory
+
+from ._frontend import MUSICNN_N_FRAMES, _check_sources, _clip_patches
+from ._network import PRETRAINED_MODELS, load_musicnn
+
+__all__ = ["MusicnnEmbedding", "predict_tags"]
+
+_LAYER_SIZES = {
+    "taggram": 50,
+    "logits": 50,
+    "penultimate": 200,
+    "mean_pool": 753,
+    "max_pool": 753,
+}
+_POOLINGS = ("mean", "max", "mean+max")
+
+
+class MusicnnEmbedding(TransformerMixin, BaseEstimator):
+    """Fixed-size embeddings of audio clips from a pretrained musicnn.
+
+    Each clip is turned into musicnn's log-mel patches (3 s each), every patch goes through
+    the network, and one layer's activations are pooled over the patches of the clip.
+
+    Parameters
+    ----------
+    model : {"MSD_musicnn", "MTT_musicnn"}, default="MSD_musicnn"
+        Pretrained network (see :func:`spectroclf.musicnn.load_musicnn`).
+    layer : {"penultimate", "taggram", "logits", "mean_pool", "max_pool"}, \
+default="penultimate"
+        Layer taken per patch: ``"penultimate"`` (200 units, the usual embedding),
+        ``"taggram"`` (50 tag probabilities), ``"logits"`` (their logits), ``"mean_pool"`` /
+        ``"max_pool"`` (753 mid-end features pooled over the patch's frames).
+    pooling : {"mean", "max", "mean+max"}, default="mean"
+        Pooling over the patches of a clip; ``"mean+max"`` concatenates both (mean first).
+    sr : int, default=22050
+        Sample rate of waveform input. Files are decoded straight to musicnn's 16 kHz.
+    patch_hop : int, default=187
+        Frames (16 ms each) between patch starts; 187 means no overlap, as musicnn's default.
+    batch_size : int, default=32
+        Patches per forward pass.
+    n_jobs : int or None, default=None
+        Clips decoded and turned into log-mel patches in parallel (:class:`joblib.Parallel`).
+        ``None`` means 1 unless in a :func:`joblib.parallel_backend` context.
+    memory : str, path-like, joblib.Memory or None, default=None
+        Cache of the log-mel patches, keyed by the clip (path and modification time, or
+        waveform content) and the parameters. ``None``: no cache.
+    verbose : int, default=0
+        Print progress to stderr when > 0.
+
+    Attributes
+    ----------
+    net_ : spectroclf.musicnn.Musicnn
+        The pretrained network, in eval mode.
+    tags_ : list of str
+        The network's 50 tags.
+    n_features_out_ : int
+        Length of each output vector.
+
+    See Also
+    --------
+    predict_tags : the most likely tags of each clip.
+
+    Notes
+    -----
+    ``fit`` learns nothing: it validates the parameters and loads the weights. Input is a list
+    of audio paths and/or 1-D waveforms at ``sr``, or a 2-D array ``(n_clips, n_samples)``.
+    Clips shorter than 3 s are padded with silence to one patch. The log-mel is computed in
+    float32 (see :func:`musicnn_melspectrogram` on musicnn's float16 overflow).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectroclf.musicnn import MusicnnEmbedding
+    >>> rng = np.random.default_rng(0)
+    >>> clips = [rng.standard_normal(22050 * 3).astype("float32") * 0.1 for _ in range(2)]
+    >>> emb = MusicnnEmbedding(pooling="mean+max").fit(clips)
+    >>> emb.transform(clips).shape
+    (2, 400)
+    >>> emb.get_feature_names_out()[:2].tolist()
+    ['penultimate_mean_0', 'penultimate_mean_1']
+    """
+
+    _parameter_constraints = {
+        "model": [StrOptions(set(PRETRAINED_MODELS))],
+        "layer": [StrOptions(set(_LAYER_SIZES))],
+        "pooling": [StrOptions(set(_POOLINGS))],
+        "sr": [Interval(numbers.Integral, 1, None, closed="left")],
+        "patch_hop": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        model="MSD_musicnn",
+        layer="penultimate",
+        pooling="mean",
+        sr=22050,
+        patch_hop=MUSICNN_N_FRAMES,
+        batch_size=32,
+        n_jobs=None,
+        memory=None,
+        verbose=0,
+    ):
+        self.model = model
+        self.layer = layer
+        self.pooling = pooling
+        self.sr = sr
+        self.patch_hop = patch_hop
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X=None, y=None):
+        """Validate the parameters and load the pretrained network.
+
+        Parameters
+        ----------
+        X : list of (str, path-like or ndarray of shape (n_samples,)), optional
+            Audio files or waveforms; only validated (the network is pretrained).
+        y : ignored
+            Accepted for the pipeline API.
+
+        Returns
+        -------
+        self : MusicnnEmbedding
+            The fitted transformer.
+        """
+        if X is not None:
+            _check_sources(X, sr=self.sr)
+        self.net_ = load_musicnn(self.model)
+        self.tags_ = list(self.net_.tags)
+        n_pool = 2 if self.pooling == "mean+max" else 1
+        self.n_features_out_ = _LAYER_SIZES[self.layer] * n_pool
+        return self
+
+    def _patches(self, sources):
+        from joblib import Parallel, delayed
+
+        memory = self.memory
+        func = check_memory(
+            str(memory) if isinstance(memory, os.PathLike) else memory
+        ).cache(_clip_patches)
+        jobs = (
+            delayed(func)(
+                s,
+                mtime=os.path.getmtime(s) if isinstance(s, str) else None,
+                sr=self.sr,
+                patch_hop=self.patch_hop,
+            )
+            for s in sources
+        )
+        return Parallel(n_jobs=self.n_jobs)(jobs)
+
+    def _layer_per_patch(self, patches):
+        """(n_patches, 187, 96) -> (n_patches, layer size), batched, without gradients."""
+        import torch
+
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(patches), self.batch_size):
+                batch = torch.from_numpy(patches[start : start + self.batch_size])
+                out.append(self.net_.forward_features(batch)[self.layer].numpy())
+        return np.concatenate(out)
+
+    def transform(self, X):
+        """Embed each clip as one vector.
+
+        Parameters
+        ----------
+        X : list of (str, path-like or ndarray of shape (n_samples,)) or ndarray of shape \
+(n_clips, n_samples)
+            Audio files (any format librosa decodes) or mono waveforms at ``sr``.
+
+        Returns
+        -------
+        X_new : np.ndarray [shape=(n_clips, n_features_out_), dtype=float32]
+            The chosen layer pooled over each clip's patches.
+
+        Raises
+        ------
+        FileNotFoundError, ValueError
+            For a missing or undecodable file or a malformed waveform; the message names it.
+        """
+        check_is_fitted(self, "net_")
+        sources = _check_sources(X, sr=self.sr)
+        start = time.perf_counter()
+        patches = self._patches(sources)
+        counts = [len(p) for p in patches]
+        values = self._layer_per_patch(np.concatenate(patches))
+        if self.verbose:
+            print(
+                f"[MusicnnEmbedding] {len(sources)} clips, {sum(counts)} patches in "
+                f"{time.perf_counter() - start:.1f} s",
+                file=sys.stderr,
+            )
+        pooled = []
+        for clip in np.split(values, np.cumsum(counts)[:-1]):
+            parts = []
+            if self.pooling in ("mean", "mean+max"):
+                parts.append(clip.mean(axis=0))
+            if self.pooling in ("max", "mean+max"):
+                parts.append(clip.max(axis=0))
+            pooled.append(np.concatenate(parts))
+        return np.stack(pooled).astype(np.float32, copy=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            The input is audio, which has no feature names.
+
+        Returns
+        -------
+        names : np.ndarray of str [shape=(n_features_out_,)]
+            ``"<pooling>_<tag>"`` for the taggram (e.g. ``"mean_rock"``), ``"logit_<pooling>_
+            <tag>"`` for logits, else ``"<layer>_<pooling>_<i>"``.
+        """
+        check_is_fitted(self, "net_")
+        poolings = ["mean", "max"] if self.pooling == "mean+max" else [self.pooling]
+        names = []
+        for pool in poolings:
+            if self.layer == "taggram":
+                names += [f"{pool}_{tag}" for tag in self.tags_]
+            elif self.layer == "logits":
+                names += [f"logit_{pool}_{tag}" for tag in self.tags_]
+            else:
+                names += [
+                    f"{self.layer}_{pool}_{i}" for i in range(_LAYER_SIZES[self.layer])
+                ]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def predict_tags(
+    X, *, model="MSD_musicnn", top_n=3, sr=22050, batch_size=32, n_jobs=None
+):
+    """The most likely musicnn tags of each clip.
+
+    Tag probabilities are averaged over the clip's 3-s patches (musicnn's taggram averaged
+    over time), then sorted.
+
+    Parameters
+    ----------
+    X : list of (str, path-like or ndarray of shape (n_samples,)) or ndarray of shape \
+(n_clips, n_samples)
+        Audio files or mono waveforms at ``sr``.
+    model : {"MSD_musicnn", "MTT_musicnn"}, default="MSD_musicnn"
+        Pretrained network.
+    top_n : int or None, default=3
+        Tags returned per clip; ``None`` returns all 50.
+    sr : int, default=22050
+        Sample rate of waveform input.
+    batch_size : int, default=32
+        Patches per forward pass.
+    n_jobs : int or None, default=None
+        Clips decoded in parallel.
+
+    Returns
+    -------
+    tags : list of list of (str, float)
+        For each clip, ``(tag, probability)`` pairs by decreasing probability.
+
+    Examples
+    --------
+    >>> from spectroclf.musicnn import predict_tags
+    >>> predict_tags(["song.ogg"], top_n=2)  # doctest: +SKIP
+    [[('rock', 0.61), ('indie', 0.32)]]
+    """
+    if top_n is not None and (
+        not isinstance(top_n, numbers.Integral) or isinstance(top_n, bool) or top_n < 1
+    ):
+        raise ValueError(f"top_n must be a positive integer or None; got {top_n!r}")
+    emb = MusicnnEmbedding(
+        model=model,
+        layer="taggram",
+        pooling="mean",
+        sr=sr,
+        batch_size=batch_size,
+        n_jobs=n_jobs,
+    ).fit()
+    probs = emb.transform(X)
+    n = len(emb.tags_) if top_n is None else min(top_n, len(emb.tags_))
+    out = []
+    for row in probs:
+        order = np.argsort(-row, kind="stable")[:n]
+        out.append([(emb.tags_[j], float(row[j])) for j in order])
+    return out

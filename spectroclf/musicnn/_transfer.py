@@ -1,0 +1,151 @@
+"""A pretrained musicnn with a new output layer, for fine-tuning on clips of any length."""
+
+import torch
+from torch import nn
+
+from ..models._common import Standardize, default_lengths, frame_mask
+from ._network import N_FRAMES, N_MELS, load_musicnn
+
+__all__ = ["MusicnnTransfer", "FREEZE_OPTIONS"]
+
+#: what ``freeze`` may keep fixed, and the backbone parts each choice freezes
+FREEZE_OPTIONS = {
+    "none": (),
+    "frontend": ("input_bn", "timbral", "temporal"),
+    "backbone": ("input_bn", "timbral", "temporal", "midend", "pool_bn", "dense", "dense_bn"),
+}
+#: patches run through the network at once in eval mode (bounds the front end's memory)
+_EVAL_CHUNK = 16
+
+
+class MusicnnTransfer(nn.Module):
+    """Pretrained musicnn whose tag layer is replaced by a new head.
+
+    The backbone is :func:`~spectroclf.musicnn.load_musicnn`'s network up to its
+    200-unit penultimate layer (dense → ReLU → batchnorm); ``head`` is a new linear layer
+    on it (after dropout). musicnn was trained on 3-s patches of 187 frames, so:
+
+    * in **training** mode each clip contributes one random 187-frame crop taken within
+      its valid frames (clips shorter than 187 frames are padded with zeros, silence in
+      musicnn's ``log10(1 + 10000 S)`` scale);
+    * in **eval** mode each clip is cut into consecutive 187-frame patches, as
+      :func:`~spectroclf.musicnn.musicnn_patches` does (the last incomplete patch is
+      dropped; a clip shorter than one patch is padded to one), and the head's outputs
+      (logits, or regression outputs) are averaged over the clip's patches. Frames past
+      ``lengths[i]`` are never read.
+
+    Parameters
+    ----------
+    n_bins : int
+        Bins per frame; must be 96 (musicnn's log-mel bands).
+    n_outputs : int
+        Number of classes (logits) or regression targets.
+    model : {"MSD_musicnn", "MTT_musicnn"}, default="MSD_musicnn"
+        Pretrained weights.
+    freeze : {"frontend", "backbone", "none"}, default="frontend"
+        Parts kept fixed: ``"frontend"`` the input batchnorm and the timbral and temporal
+        convolutions (the mid end, back end and head train); ``"backbone"`` everything but
+        the head (a linear probe with random crops); ``"none"`` nothing. Frozen parts have
+        ``requires_grad=False`` and their batch normalisation stays in eval mode even
+        under ``train()``, so their statistics never change.
+    dropout : float, default=0.5
+        Dropout before the head (musicnn's own value).
+    mean, scale : array-like of shape (n_bins,), optional
+        Input standardisation (:class:`~spectroclf.models._common.Standardize`), identity
+        by default: musicnn normalises its own log-mel input with its first batchnorm.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from spectroclf.musicnn import MusicnnTransfer
+    >>> net = MusicnnTransfer(96, 4).eval()
+    >>> net(torch.zeros(2, 400, 96), torch.tensor([400, 200])).shape
+    torch.Size([2, 4])
+    """
+
+    def __init__(
+        self,
+        n_bins,
+        n_outputs,
+        *,
+        model="MSD_musicnn",
+        freeze="frontend",
+        dropout=0.5,
+        mean=None,
+        scale=None,
+    ):
+        super().__init__()
+        if n_bins != N_MELS:
+            raise ValueError(
+                f"musicnn reads {N_MELS}-band log-mel spectrograms; got {n_bins} bins. "
+                "Compute the input with spectroclf.musicnn.MusicnnMelExtractor (or "
+                "musicnn_melspectrogram)"
+            )
+        if freeze not in FREEZE_OPTIONS:
+            raise ValueError(
+                f"freeze must be one of {sorted(FREEZE_OPTIONS)}; got {freeze!r}"
+            )
+        self.freeze = freeze
+        self.standardize = Standardize(n_bins, mean, scale)
+        self.backbone = load_musicnn(model)
+        del self.backbone.output  # the tag layer is replaced by ``head``
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.backbone.dense.out_features, n_outputs)
+        for name in FREEZE_OPTIONS[freeze]:
+            for param in getattr(self.backbone, name).parameters():
+                param.requires_grad = False
+        self.train()
+
+    def train(self, mode=True):
+        """Set training mode, keeping the frozen parts (and their batchnorm) in eval mode."""
+        super().train(mode)
+        for name in FREEZE_OPTIONS[self.freeze]:
+            getattr(self.backbone, name).eval()
+        return self
+
+    def embed(self, patches):
+        """Penultimate features ``(n, 200)`` of 187-frame patches ``(n, 187, 96)``."""
+        b = self.backbone
+        x = b.input_bn(patches.unsqueeze(1))
+        front = torch.cat([blk(x) for blk in b.timbral] + [blk(x) for blk in b.temporal], 1)
+        cnn1 = b.midend[0](front)
+        cnn2 = b.midend[1](cnn1) + cnn1
+        cnn3 = b.midend[2](cnn2) + cnn2
+        mid = torch.cat([front, cnn1, cnn2, cnn3], dim=1)
+        pooled = torch.stack([mid.amax(dim=2), mid.mean(dim=2)], dim=2).flatten(1)
+        return b.dense_bn(torch.relu(b.dense(b.pool_bn(pooled))))
+
+    def _crops(self, X, lengths):
+        """One random 187-frame crop per clip, within its valid frames."""
+        n = X.shape[0]
+        high = (lengths - N_FRAMES).clamp(min=0) + 1  # number of possible starts
+        starts = (torch.rand(n, device=X.device) * high).long().clamp(max=high - 1)
+        steps = starts[:, None] + torch.arange(N_FRAMES, device=X.device)[None, :]
+        return X[torch.arange(n, device=X.device)[:, None], steps]
+
+    def _patches(self, X, lengths):
+        """Consecutive 187-frame patches of every clip, the clip of each, and counts."""
+        counts = ((lengths - N_FRAMES).clamp(min=0) // N_FRAMES + 1).tolist()
+        patches = [X[i, : c * N_FRAMES].reshape(c, N_FRAMES, -1) for i, c in enumerate(counts)]
+        owner = torch.repeat_interleave(
+            torch.arange(len(counts), device=X.device),
+            torch.as_tensor(counts, device=X.device),
+        )
+        return torch.cat(patches), owner, counts
+
+    def forward(self, X, lengths=None):
+        """Outputs ``(batch, n_outputs)`` for log-mel input ``(batch, max_len, 96)``."""
+        lengths = default_lengths(X, lengths)
+        # zero the padding, then pad to at least one patch: zeros are silence for musicnn
+        X = self.standardize(X) * frame_mask(lengths, X.shape[1]).unsqueeze(-1)
+        if X.shape[1] < N_FRAMES:
+            X = nn.functional.pad(X, (0, 0, 0, N_FRAMES - X.shape[1]))
+        if self.training:
+            return self.head(self.dropout(self.embed(self._crops(X, lengths))))
+        patches, owner, counts = self._patches(X, lengths)
+        out = torch.cat([
+            self.head(self.embed(patches[s : s + _EVAL_CHUNK]))
+            for s in range(0, len(patches), _EVAL_CHUNK)
+        ])
+        total = out.new_zeros(X.shape[0], out.shape[1]).index_add_(0, owner, out)
+        return total / torch.as_tensor(counts, dtype=out.dtype, device=out.device)[:, None]

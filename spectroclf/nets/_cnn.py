@@ -1,0 +1,110 @@
+"""CNN estimators: Conv2d → BatchNorm → ReLU → MaxPool stacks over the spectrogram image."""
+
+import numbers
+
+from sklearn.utils._param_validation import Interval
+
+from ..models import CNN
+from ._base import _RUN_DOC, _TRAINING_DOC, _SpectrogramNet, _store_params
+from ._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
+
+__all__ = ["CNNClassifier", "CNNRegressor"]
+
+_CNN_DOC = """
+    channels : sequence of int, default=(16, 32, 64, 64)
+        Output channels of each Conv2d → BatchNorm → ReLU → MaxPool block;
+        its length is the number of blocks.
+    kernel_size : int, default=3
+        Square, odd convolution kernel.
+    dropout : float, default=0.2
+        Dropout before the output layer."""
+
+
+_CNN_CONSTRAINTS = {
+    "channels": ["array-like"],
+    "kernel_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+}
+
+
+class _CNNMixin:
+    _module = CNN
+    _module_params = ("channels", "kernel_size", "dropout")
+    _batch_norm = True
+
+
+class CNNClassifier(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
+    __doc__ = f"""Genre (or any label) classifier: a CNN over the spectrogram as an image.
+
+    Stacks of Conv2d → BatchNorm → ReLU → MaxPool over the standardised
+    (time × frequency) image, then mean and max pooling over the valid time
+    steps, so clips of any length work.
+
+    Parameters
+    ----------{_CNN_DOC}
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the loss.{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectroclf import CNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 16, 8)).astype("float32")
+    >>> y = np.arange(40) % 2
+    >>> X[y == 1, :, :4] += 2.0
+    >>> clf = CNNClassifier(channels=(8, 8), max_epochs=10, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        **_SpectrogramNet._parameter_constraints, **_CNN_CONSTRAINTS, **_CLASS_WEIGHT
+    }
+
+    def __init__(
+        self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2,
+        class_weight=None, lr=1e-3, max_epochs=30, batch_size=32, optimizer="adam",
+        weight_decay=0.0, validation_fraction=None, early_stopping=False,
+        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
+        freeze=False, device="auto", random_state=None, verbose=0,
+    ):
+        _store_params(self, locals())
+
+
+class CNNRegressor(_CNNMixin, _RegressorMixin, _SpectrogramNet):
+    __doc__ = f"""Regressor of one or many targets: a CNN over the spectrogram as an image.
+
+    The network of :class:`CNNClassifier` with one linear output per target,
+    trained with the mean squared error on standardised targets. With
+    ``init_from`` set to a fitted :class:`CNNClassifier` it fine-tunes a
+    genre network for emotion (transfer learning).
+
+    Parameters
+    ----------{_CNN_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    n_outputs_ : int
+        Number of targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectroclf import CNNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(30, 12, 6)).astype("float32")
+    >>> y = X.mean(axis=(1, 2))
+    >>> CNNRegressor(channels=(8,), max_epochs=2, random_state=0).fit(X, y).predict(X).shape
+    (30,)
+    """
+
+    _parameter_constraints = {**_SpectrogramNet._parameter_constraints, **_CNN_CONSTRAINTS}
+
+    def __init__(
+        self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2, lr=1e-3,
+        max_epochs=15, batch_size=32, optimizer="adam", weight_decay=0.0,
+        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+        callbacks=None, checkpoint=None, init_from=None, freeze=False,
+        device="auto", random_state=None, verbose=0,
+    ):
+        _store_params(self, locals())

@@ -1,0 +1,123 @@
+"""LSTM estimators: a (bidirectional) LSTM over spectrogram frames."""
+
+import numbers
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..models import LSTM
+from ._base import _RUN_DOC, _TRAINING_DOC, _SpectrogramNet, _store_params
+from ._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
+
+__all__ = ["LSTMClassifier", "LSTMRegressor"]
+
+_LSTM_DOC = """
+    hidden_size : int, default=64
+        LSTM units per direction and layer.
+    num_layers : int, default=1
+        Stacked LSTM layers.
+    bidirectional : bool, default=True
+        Read each sequence forwards and backwards.
+    dropout : float, default=0.2
+        Dropout between layers and before the output layer.
+    pooling : {"mean", "last"}, default="mean"
+        Summarise a clip by the mean output over its valid frames or by the
+        last valid hidden state. Padding never changes a valid output."""
+
+_LSTM_CONSTRAINTS = {
+    "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "num_layers": [Interval(numbers.Integral, 1, None, closed="left")],
+    "bidirectional": ["boolean"],
+    "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "pooling": [StrOptions({"mean", "last"})],
+}
+
+
+class LSTMClassifier(_ClassifierMixin, _SpectrogramNet):
+    __doc__ = f"""Genre (or any label) classifier: an LSTM over spectrogram frames.
+
+    Frames are standardised per bin with statistics of the training clips,
+    read by a (bidirectional) LSTM that padding never influences, pooled over time
+    and mapped to class scores; trained with cross-entropy by skorch.
+
+    Parameters
+    ----------{_LSTM_DOC}
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the loss; ``"balanced"`` uses
+        ``n_samples / (n_classes * count)``.{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``fit``; ``predict`` returns them.
+
+    See Also
+    --------
+    CNNClassifier : A convolutional network on the same input.
+    LSTMRegressor : The same network for real-valued targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectroclf import LSTMClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.normal(size=(int(rng.integers(5, 20)), 8)) + (i % 2)
+    ...      for i in range(40)]
+    >>> y = ["pop" if i % 2 else "rock" for i in range(40)]
+    >>> clf = LSTMClassifier(hidden_size=16, max_epochs=10, random_state=0).fit(X, y)
+    >>> clf.predict(X[:4])
+    array(['rock', 'pop', 'rock', 'pop'], dtype='<U4')
+    """
+
+    _module = LSTM
+    _module_params = tuple(_LSTM_CONSTRAINTS)
+    _parameter_constraints = {
+        **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS, **_CLASS_WEIGHT
+    }
+
+    def __init__(
+        self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
+        pooling="mean", class_weight=None, lr=1e-3, max_epochs=30, batch_size=32,
+        optimizer="adam", weight_decay=0.0, validation_fraction=None,
+        early_stopping=False, n_iter_no_change=5, callbacks=None, checkpoint=None,
+        init_from=None, freeze=False, device="auto", random_state=None, verbose=0,
+    ):
+        _store_params(self, locals())
+
+
+class LSTMRegressor(_RegressorMixin, _SpectrogramNet):
+    __doc__ = f"""Regressor of one or many targets (e.g. valence, energy, danceability): an LSTM.
+
+    The network of :class:`LSTMClassifier` with one linear output per target
+    (a shared body and one head per target), trained with the mean squared
+    error on standardised targets.
+
+    Parameters
+    ----------{_LSTM_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    n_outputs_ : int
+        Number of targets.
+
+    See Also
+    --------
+    spectroclf.spearman_score : The lab's metric for these targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spectroclf import LSTMRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.normal(size=(10, 4)) for _ in range(30)]
+    >>> y = np.array([[x.mean(), x.std()] for x in X])
+    >>> LSTMRegressor(max_epochs=2, random_state=0).fit(X, y).predict(X).shape
+    (30, 2)
+    """
+
+    _module = LSTM
+    _module_params = tuple(_LSTM_CONSTRAINTS)
+    _parameter_constraints = {**_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS}
+
+    def __init__(
+        self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
+        pooling="mean", lr=1e-3, max_epochs=15, batch_size=32, optimizer="adam",
+        weight_decay=0.0, validation_fraction=None, early_stopping=False,
+        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
+        freeze=False, device="auto", random_state=None, verbose=0,
+    ):
+        _store_params(self, locals())
+

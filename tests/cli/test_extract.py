@@ -1,0 +1,117 @@
+"""Tests of ``spectroclf extract`` (spectroclf/cli/_extract.py)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from spectroclf.datasets import (
+    load_genre_spectrograms,
+    load_multitask_spectrograms,
+    load_spectrogram,
+)
+
+SUFFIX = ".fused.full.npy.gz"
+
+
+def mtimes(folder):
+    return {p: p.stat().st_mtime_ns for p in sorted(Path(folder).rglob("*.npy.gz"))}
+
+
+# ---------------------------------------------------------------------------
+# extract on real clips (train and predict on them: test_train.py)
+
+
+class TestRoundTrip:
+    def test_extract_writes_the_lab_layout(self, real_lab):
+        assert real_lab["code"] == 0
+        out = real_lab["out"]
+        for name in ("genre", "genre_beat", "multitask", "multitask_beat"):
+            assert len(list((out / name / "train").glob(f"*{SUFFIX}"))) == 6
+            assert len(list((out / name / "test").glob(f"*{SUFFIX}"))) == 2
+        lines = (out / "genre" / "train_labels.txt").read_text().splitlines()
+        assert lines[0] == "Id\tGenre"
+        assert f"1{SUFFIX}\tclassical" in lines and f"103{SUFFIX}\trock" in lines
+        assert (out / "genre_beat" / "test_labels.txt").is_file()
+        header = (out / "multitask" / "train_labels.txt").read_text().splitlines()[0]
+        assert header == "Id,calmness,power"  # n_annotators (integers) ignored
+        assert not (out / "multitask" / "test_labels.txt").exists()
+
+        genre = load_genre_spectrograms(out / "genre")
+        assert genre.ids == ["1", "103", "g0", "g1", "g2", "g3"]
+        assert genre.data[0].shape == (1292, 140)
+        beat = load_multitask_spectrograms(out / "multitask_beat")
+        assert beat.target.shape == (6, 2)
+        assert all(S.shape[1] == 140 and len(S) < 200 for S in beat.data)
+
+    def test_extract_reproduces_the_shared_lab_arrays(self, real_lab, shared_data):
+        ours = load_spectrogram(real_lab["out"] / "genre" / "train" / f"1{SUFFIX}")
+        lab = load_spectrogram(
+            shared_data / "emotify-lab" / "genre" / "train" / f"1{SUFFIX}"
+        )
+        assert ours.shape == lab.shape
+        np.testing.assert_allclose(ours, lab, atol=0.05)
+
+    def test_extract_resumes(self, real_lab, run, capsys):
+        out = real_lab["out"]
+        before = mtimes(out / "genre") | mtimes(out / "genre_beat")
+        args = ("extract", real_lab["audio"], out, "--labels", real_lab["labels"])
+        code, stdout, err = run(capsys, *args)
+        assert code == 0
+        assert "8 already done, 0 to extract" in err
+        assert mtimes(out / "genre") | mtimes(out / "genre_beat") == before
+
+        # a clip with a missing output is redone, and only that one
+        missing = out / "genre_beat" / "test" / f"g5{SUFFIX}"
+        missing.unlink()
+        code, stdout, err = run(capsys, *args)
+        assert code == 0
+        assert "7 already done, 1 to extract" in err
+        after = mtimes(out / "genre") | mtimes(out / "genre_beat")
+        changed = {p for p in after if after[p] != before.get(p)}
+        assert changed == {missing, out / "genre" / "test" / f"g5{SUFFIX}"}
+
+
+# ---------------------------------------------------------------------------
+# extract: without labels, and its errors
+
+
+def test_extract_without_labels_and_a_broken_file(tmp_path, run, write_clips, capsys):
+    audio = tmp_path / "audio"
+    write_clips(audio, 2, duration=1.0)
+    (audio / "broken.ogg").write_bytes(b"this is not audio")
+    (audio / "notes.txt").write_text("ignored")
+    code, out, err = run(capsys, "extract", audio, tmp_path / "lab", "--n-jobs", "2")
+    assert code == 1
+    assert "broken.ogg" in err and "1 of 3 clip(s) failed" in err
+    for name in ("full", "beat"):
+        files = sorted(p.name for p in (tmp_path / "lab" / name / "train").iterdir())
+        assert files == [f"g0{SUFFIX}", f"g1{SUFFIX}"]
+        assert not list((tmp_path / "lab" / name).glob("*_labels.txt"))
+
+
+def test_extract_errors(tmp_path, run, write_clips, capsys):
+    code, _, err = run(capsys, "extract", tmp_path / "nowhere", tmp_path / "lab")
+    assert code == 2 and "nowhere" in err and "does not exist" in err
+    assert err.startswith("spectroclf: error:") and "Traceback" not in err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(capsys, "extract", empty, tmp_path / "lab")
+    assert code == 2 and "holds no audio files" in err
+
+    audio = tmp_path / "audio"
+    write_clips(audio, 2, duration=0.5)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,genre\ng0,rock\n")
+    code, _, err = run(capsys, "extract", audio, tmp_path / "lab", "--labels", bad)
+    assert code == 2 and "no 'id' column" in err
+
+    bad.write_text("id,genre\ng0,rock\ng1,pop\nzz9,pop\n")
+    code, _, err = run(capsys, "extract", audio, tmp_path / "lab", "--labels", bad)
+    assert code == 2 and "'zz9'" in err and "match no audio file" in err
+
+    code, _, err = run(
+        capsys, "extract", audio, tmp_path / "lab", "--labels", tmp_path / "missing.csv"
+    )
+    assert code == 2 and "missing.csv" in err
+    assert not (tmp_path / "lab").exists()

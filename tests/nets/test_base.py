@@ -1,0 +1,131 @@
+"""Tests of the machinery shared by the estimators (spectroclf.nets._base): transfer
+learning, checkpoints, devices and input validation."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from spectroclf import (
+    CNNClassifier,
+    CNNRegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+)
+
+FAST = {"max_epochs": 8, "lr": 0.01, "random_state": 0}
+CLASSIFIERS = [
+    LSTMClassifier(hidden_size=16, **FAST),
+    CNNClassifier(channels=(8, 8), **FAST),
+]
+REGRESSORS = [
+    LSTMRegressor(hidden_size=16, **FAST),
+    CNNRegressor(channels=(8, 8), **FAST),
+]
+
+
+def _ids(estimators):
+    return [type(e).__name__ for e in estimators]
+
+
+def test_transfer_learning_copies_body_and_freezes(make_ragged):
+    X, y = make_ragged()
+    clf = CNNClassifier(channels=(8, 8), **FAST).fit(X, y)
+    y_reg = np.array([x[:, 0].mean() for x in X])
+    reg = CNNRegressor(
+        channels=(8, 8), init_from=clf, freeze=True, max_epochs=3, random_state=0
+    ).fit(X, y_reg)
+    theirs = clf.net_.module_.state_dict()
+    ours = reg.net_.module_.state_dict()
+    for key in theirs:
+        if key.startswith("blocks.") and "running" not in key and "num_batches" not in key:
+            torch.testing.assert_close(ours[key], theirs[key])
+    assert not torch.equal(ours["head.weight"][:1], torch.zeros_like(ours["head.weight"][:1]))
+
+
+def test_transfer_learning_rejects_other_family_or_shape(make_ragged):
+    X, y = make_ragged()
+    lstm = LSTMClassifier(hidden_size=8, max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="same family"):
+        CNNRegressor(init_from=lstm, max_epochs=1).fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="same architecture"):
+        LSTMRegressor(hidden_size=4, init_from=lstm, max_epochs=1).fit(X, np.zeros(len(X)))
+
+
+def test_checkpoint_resumes_to_max_epochs(tmp_path, make_ragged):
+    X, y = make_ragged()
+    LSTMClassifier(hidden_size=8, max_epochs=2, random_state=0, checkpoint=tmp_path).fit(X, y)
+    assert (tmp_path / "checkpoint.pt").exists()
+    assert not list(tmp_path.glob("*.tmp"))
+    clf = LSTMClassifier(hidden_size=8, max_epochs=5, random_state=0, checkpoint=tmp_path)
+    clf.fit(X, y)
+    assert clf.n_epochs_ == 5
+    assert [row["epoch"] for row in clf.history_] == [1, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match="different model"):
+        LSTMClassifier(hidden_size=4, max_epochs=5, checkpoint=tmp_path).fit(X, y)
+
+
+def test_device_auto_resolves(make_ragged):
+    X, y = make_ragged()
+    clf = LSTMClassifier(hidden_size=4, max_epochs=1, device="auto").fit(X, y)
+    assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_predicts_like_cpu_after_pickle(make_ragged):
+    X, y = make_ragged()
+    clf = LSTMClassifier(hidden_size=8, max_epochs=2, device="cuda", random_state=0).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        ([np.ones((3, 6)), np.ones((3, 5))], "expected 6 bins"),
+        ([np.ones((0, 6))], "0 frames"),
+        ([np.full((3, 6), np.nan)], "NaN"),
+        ([], "empty"),
+        ({"X": np.ones((2, 3, 6))}, "lengths"),
+    ],
+)
+def test_bad_spectrograms(X, message):
+    with pytest.raises(ValueError, match=message):
+        LSTMClassifier(max_epochs=1).fit(X, ["a", "b"][: len(X)] if len(X) != 1 else ["a"])
+
+
+def test_wrong_bins_at_predict(make_ragged):
+    X, y = make_ragged()
+    clf = LSTMClassifier(hidden_size=4, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="expecting 6 features"):
+        clf.predict([np.ones((5, 7))])
+
+
+def test_one_class_and_length_mismatch(make_ragged):
+    X, y = make_ragged()
+    with pytest.raises(ValueError, match="only one class"):
+        LSTMClassifier(max_epochs=1).fit(X, ["rock"] * len(X))
+    with pytest.raises(ValueError, match="48 samples but y has 47"):
+        LSTMClassifier(max_epochs=1).fit(X, y[:-1])
+
+
+def test_stratified_split_needs_two_per_class(make_ragged):
+    X, y = make_ragged()
+    y = y.copy()
+    y[0] = "solo"
+    with pytest.raises(ValueError, match="'solo' has only one sample.*min_count"):
+        LSTMClassifier(max_epochs=1, validation_fraction=0.2).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_gpu_names_the_fix(make_ragged):
+    X, y = make_ragged()
+    with pytest.raises(ValueError, match="device='auto'"):
+        LSTMClassifier(device="cuda").fit(X, y)
+
+
+def test_invalid_parameter_is_reported_by_name(make_ragged):
+    X, y = make_ragged()
+    with pytest.raises(ValueError, match="hidden_size"):
+        LSTMClassifier(hidden_size=0).fit(X, y)

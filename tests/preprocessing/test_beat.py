@@ -1,0 +1,90 @@
+"""Tests of spectroclf.preprocessing._beat: BeatSync."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.utils._param_validation import InvalidParameterError
+
+from spectroclf.preprocessing import BeatSync
+
+HYPOTHESIS = settings.get_profile("spectroclf-preprocessing")  # see conftest.py
+
+
+class TestBeatSync:
+    @HYPOTHESIS
+    @given(
+        data=st.data(),
+        aggregate=st.sampled_from(["median", "mean", "max"]),
+    )
+    def test_shape_invariants(self, spectrogram_lists, data, aggregate):
+        specs = data.draw(
+            spectrogram_lists(
+                max_frames=300, bins=st.sampled_from([1, 12, 140]), max_n=3
+            ),
+            label="specs",
+        )
+        out = BeatSync(aggregate=aggregate).fit_transform(specs)
+        assert isinstance(out, list) and len(out) == len(specs)
+        for S, B in zip(specs, out, strict=True):
+            assert B.dtype == np.float32
+            assert B.shape[1] == S.shape[1]
+            assert 1 <= B.shape[0] <= S.shape[0]
+            assert B.min() >= S.min() - 1e-4 and B.max() <= S.max() + 1e-4
+
+    def test_short_spectrogram_is_one_segment(self):
+        S = np.random.default_rng(0).normal(size=(3, 140)).astype(np.float32)
+        (out,) = BeatSync().fit_transform([S])
+        np.testing.assert_allclose(out, np.median(S, axis=0, keepdims=True))
+        (one,) = BeatSync().fit_transform([S[:1]])
+        np.testing.assert_array_equal(one, S[:1])
+
+    def test_silence_is_one_segment(self):
+        (out,) = BeatSync(aggregate="max").fit_transform([np.full((400, 140), -80.0)])
+        np.testing.assert_array_equal(out, np.full((1, 140), -80.0, np.float32))
+
+    def test_aggregates_share_beats(self):
+        rng = np.random.default_rng(1)
+        S = rng.normal(-40, 10, (300, 140)).astype(np.float32)
+        med = BeatSync(aggregate="median").fit_transform([S])[0]
+        mx = BeatSync(aggregate="max").fit_transform([S])[0]
+        assert med.shape == mx.shape
+        assert np.all(mx >= med)
+
+    def test_input_forms(self):
+        X3 = np.random.default_rng(0).normal(-40, 10, (2, 100, 12))
+        out = BeatSync(n_mels=128).fit_transform(X3)  # < n_mels bins: all columns
+        assert isinstance(out, list) and all(B.shape[1] == 12 for B in out)
+        X2 = np.arange(12.0).reshape(4, 3)
+        out2 = BeatSync().fit_transform(X2)  # one frame each: unchanged
+        assert isinstance(out2, np.ndarray) and out2.dtype == np.float32
+        np.testing.assert_array_equal(out2, X2)
+
+    def test_stateless_but_checks_bins_after_fit(self):
+        S = np.zeros((10, 4), np.float32)
+        assert BeatSync().transform([S])[0].shape == (1, 4)  # no fit needed
+        bs = BeatSync().fit([S])
+        assert bs.n_features_in_ == 4
+        with pytest.raises(ValueError, match="X has 3 features"):
+            bs.transform([S[:, :3]])
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match="spectrogram 1 has 0 frames"):
+            BeatSync().fit_transform([np.zeros((5, 3)), np.zeros((0, 3))])
+        with pytest.raises(ValueError, match="X is empty"):
+            BeatSync().fit_transform([])
+        with pytest.raises(ValueError, match="NaN or inf"):
+            BeatSync().fit_transform([np.full((5, 3), np.nan)])
+        with pytest.raises(InvalidParameterError, match="aggregate"):
+            BeatSync(aggregate="min").fit_transform([np.zeros((5, 3))])
+
+    @pytest.mark.data
+    def test_real_spectrogram_tempo_is_plausible(self, shared_data, lab_array):
+        """Beats from the mel onsets come close to the shipped audio beats."""
+        lab = shared_data / "emotify-lab"
+        for i in (1, 103, 301):
+            S = lab_array(lab / "genre" / "train" / f"{i}.fused.full.npy.gz")
+            ref = lab_array(lab / "genre_beat" / "train" / f"{i}.fused.full.npy.gz")
+            (out,) = BeatSync().fit_transform([S])
+            assert out.shape[1] == 140
+            assert 0.5 * len(ref) <= len(out) <= 2 * len(ref) + 1

@@ -1,0 +1,65 @@
+"""Tests of spectroclf.preprocessing._load: SpectrogramLoader."""
+
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from spectroclf.preprocessing import SpectrogramLoader
+
+
+class TestSpectrogramLoader:
+    @pytest.mark.data
+    @pytest.mark.parametrize(
+        "feature, n_bins", [("fused", 140), ("mel", 128), ("chroma", 12)]
+    )
+    def test_real_files(self, genre_files, lab_array, feature, n_bins):
+        files = genre_files[:2]
+        specs = SpectrogramLoader(feature=feature).fit_transform(files)
+        assert isinstance(specs, list) and len(specs) == 2
+        for path, S in zip(files, specs, strict=True):
+            ref = lab_array(path)
+            assert S.dtype == np.float32 and S.shape == (ref.shape[0], n_bins)
+            cols = {
+                "fused": slice(0, 140),
+                "mel": slice(0, 128),
+                "chroma": slice(128, 140),
+            }[feature]
+            np.testing.assert_array_equal(S, ref[:, cols])
+
+    def test_npy_file_and_mixed_list(self, tmp_path):
+        datasets = pytest.importorskip("spectroclf.datasets")  # noqa: F841
+        S = np.random.default_rng(0).normal(size=(20, 140)).astype(np.float32)
+        np.save(tmp_path / "a.npy", S.T)  # lab layout: (140, n_frames)
+        out = SpectrogramLoader(feature="mel").fit_transform(
+            [tmp_path / "a.npy", S[:5]]
+        )
+        np.testing.assert_allclose(out[0], S[:, :128])
+        np.testing.assert_array_equal(out[1], S[:5, :128])
+
+    def test_arrays_keep_container(self):
+        X3 = np.random.default_rng(0).normal(size=(3, 8, 140))
+        out = SpectrogramLoader(feature="chroma").fit_transform(X3)
+        assert isinstance(out, np.ndarray) and out.shape == (3, 8, 12)
+        np.testing.assert_allclose(out, X3[..., 128:].astype(np.float32))
+        lst = SpectrogramLoader(feature="mel").fit_transform(list(X3))
+        assert isinstance(lst, list) and lst[0].shape == (8, 128)
+        # already-selected arrays pass through
+        chroma = [np.zeros((4, 12), np.float32)]
+        assert SpectrogramLoader(feature="chroma").transform(chroma)[0].shape == (4, 12)
+        X2 = np.zeros((5, 140))
+        assert SpectrogramLoader(feature="chroma").fit_transform(X2).shape == (5, 12)
+
+    def test_errors(self, tmp_path):
+        with pytest.raises(ValueError, match="sample 0: spectrogram has 5 bins"):
+            SpectrogramLoader().fit_transform([np.zeros((3, 5))])
+        with pytest.raises(ValueError, match="single path"):
+            SpectrogramLoader().fit_transform(str(tmp_path / "a.npy"))
+        with pytest.raises(InvalidParameterError, match="feature"):
+            SpectrogramLoader(feature="mfcc").fit([np.zeros((3, 140))])
+        pytest.importorskip("spectroclf.datasets")
+        with pytest.raises((FileNotFoundError, ValueError), match="missing.npy"):
+            SpectrogramLoader().transform([tmp_path / "missing.npy"])
+
+    def test_feature_names(self):
+        names = SpectrogramLoader(feature="chroma").get_feature_names_out()
+        assert list(names[:2]) == ["chroma_C", "chroma_C#"] and len(names) == 12
