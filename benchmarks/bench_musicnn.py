@@ -23,6 +23,9 @@ Results are printed and written to ``benchmarks/results/musicnn.json``.
 Run from the repository root::
 
     python benchmarks/bench_musicnn.py [--finetune] [--finetune-cv] [--cnn]
+    python benchmarks/bench_musicnn.py --throughput-only   # refresh the throughput entry
+
+The throughput is profiled stage by stage by ``bench_embedding.py``.
 """
 
 import argparse
@@ -112,20 +115,37 @@ def pool(per_patch, layers, pooling):
 
 
 def measure_throughput(paths):
-    """Clips per second of MusicnnEmbedding on these (30-s) files, uncached."""
+    """Clips per second of MusicnnEmbedding on these (30-s) files, uncached.
+
+    The stage-by-stage profile and the variants are ``bench_embedding.py``'s; its
+    per-stage costs on two clips are recorded here too.
+    """
+    from bench_embedding import stage_costs
+
+    load_start = [round(x, 2) for x in os.getloadavg()]
     emb = MusicnnEmbedding().fit()
+    emb.transform(paths[:1])  # imports and first-call costs, not timed
     start = time.perf_counter()
     emb.transform(paths)
     elapsed = time.perf_counter() - start
     n = len(paths)
+    stages = stage_costs(paths[:2], emb.net_)[0]
     print(f"throughput: {n} 30-s clips in {elapsed:.1f} s = {n / elapsed:.2f} clips/s")
+    for k, v in stages.items():
+        print(f"  {k:55s} {v * 1e3:8.1f} ms/clip")
     return {
         "clips": n,
         "clip_seconds": 30.0,
         "seconds": round(elapsed, 2),
         "clips_per_second": round(n / elapsed, 3),
-        "note": "MusicnnEmbedding, uncached: decode + log-mel + network, 10 patches per "
-                "clip; the machine's 2 cores were shared with other jobs",
+        "torch_threads": torch.get_num_threads(),
+        "stages_ms_per_clip": {k: round(v * 1e3, 1) for k, v in stages.items()},
+        "loadavg_start": load_start,
+        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+        "note": "MusicnnEmbedding, uncached, n_jobs=1: decode + log-mel + network, 10 "
+                "patches per clip; the network's forward pass is the floor (see "
+                "benchmarks/results/embedding.json); the machine's 2 cores were shared "
+                "with other jobs (loadavg)",
     }
 
 
@@ -135,6 +155,8 @@ def main():
     parser.add_argument("--cache", default="/tmp/spectroclf-bench-musicnn")
     parser.add_argument("--models", nargs="+", default=["MSD_musicnn"])
     parser.add_argument("--throughput-clips", type=int, default=12)
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="measure the throughput and update only that entry of --out")
     parser.add_argument("--finetune", action="store_true")
     parser.add_argument("--finetune-cv", action="store_true")
     parser.add_argument("--finetune-epochs", type=int, default=8)
@@ -171,6 +193,13 @@ def main():
 
     # -- throughput ---------------------------------------------------------------
     n = args.throughput_clips
+    if args.throughput_only:
+        previous = json.loads(out.read_text()) if out.exists() else {}
+        previous["throughput"] = measure_throughput(list(meta["path"][:n]))
+        previous["throughput"]["machine"] = results["machine"]  # "machine": the rest's
+        out.write_text(json.dumps(previous, indent=2) + "\n")
+        print(f"wrote {out} (throughput only)")
+        return
     if n == 0:  # keep the throughput of an earlier run, if any
         results["throughput"] = (
             json.loads(out.read_text()).get("throughput") if out.exists() else None

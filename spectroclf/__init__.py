@@ -48,7 +48,13 @@ _PUBLIC = {
         "BeatSync",
         "PadTruncate",
     ],
-    "nets": ["LSTMClassifier", "LSTMRegressor", "CNNClassifier", "CNNRegressor"],
+    "nets": [
+        "LSTMClassifier",
+        "LSTMRegressor",
+        "CNNClassifier",
+        "CNNRegressor",
+        "dask_client",
+    ],
     "musicnn": [
         "MusicnnEmbedding",
         "MusicnnMelExtractor",

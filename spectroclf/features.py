@@ -101,7 +101,10 @@ def load_audio(path, *, sr=SR):
         If ``path`` does not exist.
     ValueError
         If the file does not decode as audio, or holds no samples or only
-        silence (every sample zero). The message names the file.
+        silence (every sample zero). The message names the file and says
+        what it is instead: empty, text, an unknown format, or a known
+        header (WAV, OGG, FLAC, MP3, ...) whose data does not decode, with
+        the decoders' reasons.
 
     Examples
     --------
@@ -125,10 +128,7 @@ def load_audio(path, *, sr=SR):
             warnings.filterwarnings("ignore", category=FutureWarning, module="librosa")
             y, _ = librosa.load(path, sr=sr, mono=True)
     except Exception as exc:  # soundfile / audioread raise many types
-        raise ValueError(
-            f"could not decode audio file '{path}' ({type(exc).__name__}: {exc}); "
-            "is it a valid audio file (OGG, WAV, FLAC, MP3)?"
-        ) from exc
+        raise ValueError(_decode_error(path, exc)) from exc
     if y.size == 0:
         raise ValueError(f"audio file '{path}' holds no samples")
     if not np.any(y):
@@ -137,6 +137,71 @@ def load_audio(path, *, sr=SR):
             "its spectrogram would carry no information"
         )
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+#: leading bytes of the audio formats librosa's decoders read, and a name
+_MAGIC = (
+    (b"RIFF", "WAV"),
+    (b"RIFX", "WAV"),
+    (b"RF64", "WAV"),
+    (b"OggS", "OGG"),
+    (b"fLaC", "FLAC"),
+    (b"ID3", "MP3"),
+    (b"FORM", "AIFF"),
+)
+
+
+def _sniff(head):
+    """The audio format ``head`` (a file's first bytes) starts like, or None."""
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if head[4:8] == b"ftyp":
+        return "MP4/M4A"
+    # MP3 without an ID3 tag starts with a frame's 11 sync bits, which random
+    # bytes match too often to tell: such a file counts as unrecognised
+    return None
+
+
+def _decode_error(path, exc):
+    """The message of a file that librosa could not decode: what the file is,
+    and why it failed, named (soundfile and audioread give empty reasons)."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    where = f"could not decode audio file '{path}'"
+    if not head:
+        return f"{where}: the file is empty (0 bytes)"
+    fmt = _sniff(head)
+    if fmt is None:
+        # text, allowing a character cut at the end of the 16 bytes read
+        text = head.decode("utf-8", errors="replace").rstrip("\ufffd")
+        if text and all(c.isprintable() or c in "\t\r\n" for c in text):
+            return f"{where}: it is a text file, not audio (it starts with {text!r})"
+        return (
+            f"{where}: not an audio file, or in a format no installed decoder "
+            f"reads (it starts with {head!r}); is it a valid audio file "
+            "(OGG, WAV, FLAC, MP3)?"
+        )
+    reasons, seen = [], set()
+    cause = exc
+    # librosa raises audioread's error while handling soundfile's
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        name = type(cause).__name__
+        if name == "LibsndfileError":
+            if getattr(cause, "error_string", ""):
+                reasons.append(f"soundfile: {cause.error_string.rstrip('.')}")
+        elif name == "NoBackendError":
+            reasons.append("audioread: none of its backends reads it")
+        elif str(cause).strip():
+            reasons.append(f"{name}: {str(cause).strip().splitlines()[0]}")
+        cause = cause.__cause__ or cause.__context__
+    # the chain runs from the last decoder tried back to the first
+    reason = "; ".join(dict.fromkeys(reversed(reasons))) or type(exc).__name__
+    return (
+        f"{where}: its header says {fmt}, but it does not decode ({reason}); "
+        "it may be truncated or corrupt, or in an encoding no installed decoder reads"
+    )
 
 
 def _check_y(y):

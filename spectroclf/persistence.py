@@ -35,6 +35,8 @@ key                           value
 ``"optimizer"``               the optimizer's ``state_dict`` (to train on)
 ``"criterion"``               the loss module's ``state_dict``
 ``"history"``                 ``history_.to_list()``, numbers as Python types
+``"metadata"``                the caller's dict of primitives (``metadata=``),
+                              e.g. what ``spectroclf train`` records
 ============================  ================================================
 
 A file with a larger ``format_version`` than this spectroclf reads is
@@ -125,6 +127,12 @@ def _params_payload(estimator, notes):
                 "this model already"
             )
             value = None
+        elif name == "accelerator" and value is not None:
+            notes.append(
+                "params['accelerator']: the Accelerator belongs to the process that "
+                "trained (None); pass a new one with set_params to train further"
+            )
+            value = None
         elif name == "optimizer" and isinstance(value, type):
             if getattr(torch.optim, value.__name__, None) is value:
                 value = f"torch.optim.{value.__name__}"
@@ -195,7 +203,7 @@ def _classes_payload(classes):
 # saving
 
 
-def save_model(estimator, path):
+def save_model(estimator, path, *, metadata=None):
     """Save a fitted estimator to one versioned, pickle-free file.
 
     Parameters
@@ -210,6 +218,11 @@ def save_model(estimator, path):
         file in the same folder and then renamed, so an interrupted save
         never leaves a partial file under ``path``; an existing file is
         replaced.
+    metadata : dict or None, default=None
+        Anything to keep beside the model, as a dict of primitives (``str``,
+        ``int``, ``float``, ``bool``, ``None``, lists and dicts of those),
+        e.g. the feature it was trained on. Read it back with
+        ``load_model(path, return_metadata=True)``.
 
     Returns
     -------
@@ -219,7 +232,8 @@ def save_model(estimator, path):
     Raises
     ------
     TypeError
-        If ``estimator`` is not one of the spectroclf estimators.
+        If ``estimator`` is not one of the spectroclf estimators, or
+        ``metadata`` is not a dict.
     sklearn.exceptions.NotFittedError
         If it has not been fitted.
     FileNotFoundError
@@ -254,6 +268,10 @@ def save_model(estimator, path):
     if not hasattr(estimator, "net_") or not hasattr(estimator, "n_features_in_"):
         raise NotFittedError(
             f"This {name} instance is not fitted yet; call fit before save_model"
+        )
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(
+            f"metadata must be a dict of primitives, got a {type(metadata).__name__}"
         )
     path = Path(path)
     if path.is_dir():
@@ -300,6 +318,7 @@ def save_model(estimator, path):
         "optimizer": _plain(net.optimizer_.state_dict(), "optimizer", notes),
         "criterion": cpu_state(net.criterion_),
         "history": _plain(net.history.to_list(), "history", notes),
+        "metadata": _plain(dict(metadata or {}), "metadata", notes),
     }
     # one last pass: every value a weights_only load accepts (str subclasses
     # such as torch's TorchVersion, numpy scalars in user history, ...)
@@ -416,7 +435,7 @@ def _resolve_map_location(map_location, saved_device):
     return device
 
 
-def load_model(path, *, map_location=None):
+def load_model(path, *, map_location=None, return_metadata=False):
     """Load an estimator written by :func:`save_model`.
 
     The file is read with ``torch.load(weights_only=True)``: no code from it
@@ -433,12 +452,17 @@ def load_model(path, *, map_location=None):
         ``"auto"``. ``None`` uses the device the model was trained on, and
         falls back to the CPU with a warning when that was CUDA and this
         machine has no GPU.
+    return_metadata : bool, default=False
+        Also return the ``metadata`` dict given to :func:`save_model`.
 
     Returns
     -------
     estimator : LSTMClassifier, LSTMRegressor, CNNClassifier or CNNRegressor
         The fitted estimator; its ``device_`` is the device it was loaded
         on. ``callbacks`` and ``init_from`` are ``None``.
+    metadata : dict
+        Only with ``return_metadata=True``: the saved ``metadata`` (empty
+        when none was given).
 
     Raises
     ------
@@ -527,4 +551,6 @@ def load_model(path, *, map_location=None):
     estimator.net_ = net
     estimator.history_ = net.history
     estimator.n_epochs_ = int(fitted.get("n_epochs_", len(net.history)))
+    if return_metadata:
+        return estimator, dict(payload.get("metadata") or {})
     return estimator

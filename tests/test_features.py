@@ -264,10 +264,49 @@ class TestLoadAudio:
         with pytest.raises(ValueError, match="could not decode.*garbage.ogg"):
             F.load_audio(path)
 
+    def test_text_renamed_as_audio(self, tmp_path):
+        """#14: not soundfile's empty 'NoBackendError: ', but what the file is."""
+        for name in ("x.wav", "x.ogg", "x.flac", "x.mp3"):
+            path = tmp_path / name
+            path.write_text("hello, not audio\n")
+            with pytest.raises(ValueError) as info:
+                F.load_audio(path)
+            assert str(info.value) == (
+                f"could not decode audio file '{path}': it is a text file, not "
+                "audio (it starts with 'hello, not audio')"
+            )
+
+    def test_unknown_binary(self, tmp_path):
+        path = tmp_path / "x.wav"
+        path.write_bytes(bytes(range(200, 256)))
+        with pytest.raises(ValueError) as info:
+            F.load_audio(path)
+        assert str(info.value).startswith(
+            f"could not decode audio file '{path}': not an audio file, or in a "
+            "format no installed decoder reads (it starts with b'\\xc8\\xc9"
+        )
+
+    def test_truncated_file_with_a_known_header(self, tmp_path):
+        full = tmp_path / "full.ogg"
+        sf.write(full, tone(440.0), SR, format="OGG")
+        path = tmp_path / "cut.ogg"
+        path.write_bytes(full.read_bytes()[:200])
+        with pytest.raises(ValueError) as info:
+            F.load_audio(path)
+        message = str(info.value)
+        assert message.startswith(
+            f"could not decode audio file '{path}': its header says OGG, but it "
+            "does not decode (soundfile: "
+        )
+        assert message.endswith(
+            "it may be truncated or corrupt, or in an encoding no installed decoder reads"
+        )
+        assert "NoBackendError" not in message
+
     def test_empty_file(self, tmp_path):
         path = tmp_path / "empty.wav"
         path.write_bytes(b"")
-        with pytest.raises(ValueError, match="empty.wav"):
+        with pytest.raises(ValueError, match="empty.wav.*empty \\(0 bytes\\)"):
             F.load_audio(path)
 
     def test_no_samples(self, tmp_path):

@@ -166,6 +166,24 @@ class TestRoundTrips:
         assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
 
 
+class TestMetadata:
+    def test_round_trips(self, tmp_path):
+        est, X, _ = _fitted("LSTMClassifier")
+        meta = {"task": "genre", "max_len": None, "names": ["a", "b"], "n": 3}
+        save_model(est, tmp_path / "m.pt", metadata=meta)
+        loaded, read = load_model(tmp_path / "m.pt", return_metadata=True)
+        assert read == meta
+        _assert_same(est, loaded, X)
+        # files without metadata (format 1 as first written) give {}
+        assert load_model(REFERENCE_MODEL, return_metadata=True)[1] == {}
+
+    def test_must_be_a_dict(self, tmp_path):
+        est, _, _ = _fitted("LSTMClassifier")
+        with pytest.raises(TypeError, match="metadata must be a dict"):
+            save_model(est, tmp_path / "m.pt", metadata=["genre"])
+        assert not (tmp_path / "m.pt").exists()
+
+
 class TestUnsavedParams:
     def test_callbacks_and_init_from_are_dropped_with_a_note(self, tmp_path):
         from skorch.callbacks import EpochTimer

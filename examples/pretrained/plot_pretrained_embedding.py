@@ -92,7 +92,7 @@ else:
     n = 4 * N_TRAIN
     audio_train, audio_test = music.data[:n], music.data[n:]
     y_train, y_test, Y_train = music.target[:n], music.target[n:], music.emotion[:n]
-    beat_specs = BeatSync().fit_transform(SpectrogramExtractor(sr=SR).fit_transform(music.data))
+    beat_specs = BeatSync(sr=SR).fit_transform(SpectrogramExtractor(sr=SR).fit_transform(music.data))
     cnn_train, cnn_test = beat_specs[:n], beat_specs[n:]
 
 print(f"{len(audio_train)} training and {len(audio_test)} test clips of "

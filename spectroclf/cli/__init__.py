@@ -3,13 +3,13 @@
 Subcommands, one private module each::
 
     spectroclf extract AUDIO_DIR OUT_DIR    audio files -> lab-layout spectrograms
-    spectroclf train DATA_DIR -o model.pkl  fit an LSTM/CNN, report, save it
-    spectroclf predict model.pkl DATA_DIR   write a submission file (Id,Genre | Id,<targets>)
+    spectroclf train DATA_DIR -o model.pt   fit an LSTM/CNN, report, save it (pickle-free)
+    spectroclf predict model.pt DATA_DIR    write a submission file (Id,Genre | Id,<targets>)
     spectroclf demo                         synthetic music -> LSTM genre classifier
     spectroclf tag AUDIO...                 top musicnn tags of each clip
 
 ``main(argv)`` returns the exit status: 0 on success, 1 when ``extract``
-could not decode some clips (the others are written), 2 on a usage or input
+could not decode some clips (each named, with how many were written), 2 on a usage or input
 error, reported as one line ``spectroclf: error: ...`` on stderr (``--debug``
 shows the traceback instead).
 """

@@ -51,9 +51,51 @@ def _add_command(subparsers, name, common, **kwargs):
     )
 
 
+def _check_device(device):
+    """--device cuda on a machine without CUDA, in the command's words."""
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise CLIError(
+                "--device cuda but CUDA is not available on this machine; use "
+                "--device auto (CUDA when there is a GPU) or --device cpu"
+            )
+
+
+def _case_clashes(labels, keep=lambda group: True):
+    """Labels that differ only in case, as ``"'Rock' / 'rock', ..."`` ('' if
+    none); ``keep(group)`` selects the groups to name."""
+    groups = {}
+    for label in dict.fromkeys(str(x) for x in labels):
+        groups.setdefault(label.casefold(), []).append(label)
+    clashes = [sorted(g) for g in groups.values() if len(g) > 1 and keep(set(g))]
+    return ", ".join(" / ".join(map(repr, g)) for g in clashes)
+
+
+def _plural(n, word):
+    """``1 clip``, ``2 clips``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+#: the loaders' Python advice -> the command's option
+_LOADER_WORDS = (
+    ("use load_multitask_spectrograms", "use --task emotion"),
+    ("use load_genre_spectrograms", "use --task genre"),
+)
+
+
 def _load_split(data_dir, task, split, feature):
     """One split of a lab folder: genre labels or emotion targets."""
     from ..datasets import load_genre_spectrograms, load_multitask_spectrograms
 
     loader = load_genre_spectrograms if task == "genre" else load_multitask_spectrograms
-    return loader(data_dir, split=split, feature=feature)
+    try:
+        return loader(data_dir, split=split, feature=feature)
+    except ValueError as exc:
+        message = str(exc)
+        for library, command in _LOADER_WORDS:
+            message = message.replace(library, command)
+        if message == str(exc):
+            raise
+        raise CLIError(message) from exc

@@ -4,7 +4,7 @@ over :func:`spectroclf.datasets.extract_lab_layout`."""
 import sys
 import time
 
-from ._common import CLIError, _add_command, _n_jobs, _say
+from ._common import CLIError, _add_command, _n_jobs, _plural, _say
 
 EPILOG = """\
 output layout (arrays: np.save'd (140, n_frames) float32 in gzip, named
@@ -32,7 +32,7 @@ examples:
       --n-jobs 2
   spectroclf extract audio/ lab/ --labels clips.csv --targets valence,energy
   spectroclf train emotify-lab/genre_beat --model lstm --feature fused \\
-      --task genre -o genre.pkl
+      --task genre -o genre.pt
 """
 
 
@@ -78,7 +78,7 @@ def _progress(args):
 
     def callback(event, info):
         if event == "notice":
-            _say(f"extract: {info['message']}")
+            _say(f"extract: {_cli_words(info['message'])}")
         elif event == "start":
             _say(
                 f"extract: {info['n_clips']} clip(s) from '{args.audio_dir}', "
@@ -109,6 +109,23 @@ def _progress(args):
     return callback
 
 
+#: the library's words for its parameters -> the command's options and
+#: arguments (extract_lab_layout names ``audio_dir``, ``out_dir``, ``targets``)
+_CLI_WORDS = (
+    ("audio_dir must be", "AUDIO_DIR must be"),
+    ("out_dir '", "OUT_DIR '"),
+    ("target column(s) ", "--targets column(s) "),
+    ("with targets=[...]", "with --targets NAMES"),
+)
+
+
+def _cli_words(message):
+    """A message of :func:`extract_lab_layout` in the command's words."""
+    for library, command in _CLI_WORDS:
+        message = message.replace(library, command)
+    return message
+
+
 def _cmd_extract(args):
     from ..datasets import extract_lab_layout
 
@@ -117,39 +134,53 @@ def _cmd_extract(args):
     targets = args.targets
     if targets is not None:
         targets = [t.strip() for t in targets.split(",") if t.strip()]
-    result = extract_lab_layout(
-        args.audio_dir,
-        args.out_dir,
-        clips=args.labels,
-        targets=targets,
-        n_jobs=args.n_jobs,
-        callback=_progress(args),
-    )
+    try:
+        result = extract_lab_layout(
+            args.audio_dir,
+            args.out_dir,
+            clips=args.labels,
+            targets=targets,
+            n_jobs=args.n_jobs,
+            callback=_progress(args),
+        )
+    except (ValueError, OSError) as exc:
+        raise CLIError(_cli_words(str(exc))) from exc
 
     splits = result.splits
-    print(
-        f"extracted {result.n_extracted} clip(s), kept {result.n_kept} already done, "
-        f"into '{result.out_dir}'" + (":" if splits else "")
-    )
-    for folder in result.folders.values():
-        what = "beat-synced" if folder.beat_synced else "full-length"
-        labelled = sorted(folder.labels)
+    if result.folders:
+        # {a,b} is shell brace expansion: only for two splits or more
+        split_part = splits[0] if len(splits) == 1 else "{" + ",".join(splits) + "}"
         print(
-            f"  {folder.path}/{{{','.join(splits)}}}/  {what} arrays"
-            + (
-                f"; labels: {', '.join(s + '_labels.txt' for s in labelled)}"
-                if labelled
-                else "; unlabelled"
-            )
+            f"extracted {_plural(result.n_extracted, 'clip')}, kept "
+            f"{result.n_kept} already done, into '{result.out_dir}':"
         )
+        for folder in result.folders.values():
+            what = "beat-synced" if folder.beat_synced else "full-length"
+            labelled = sorted(folder.labels)
+            print(
+                f"  {folder.path}/{split_part}/  {what} arrays"
+                + (
+                    f"; labels: {', '.join(s + '_labels.txt' for s in labelled)}"
+                    if labelled
+                    else "; unlabelled"
+                )
+            )
     if result.failed:
         for error in result.failed.values():
             _say(f"spectroclf: error: {error}")
-        n_clips = result.n_extracted + result.n_kept + len(result.failed)
-        _say(
-            f"spectroclf: error: {len(result.failed)} of {n_clips} clip(s) failed and "
-            "were left out (the others are written; run again to retry only the "
-            "missing ones)"
-        )
+        n_failed = len(result.failed)
+        n_clips = result.n_extracted + result.n_kept + n_failed
+        if result.folders:
+            _say(
+                f"spectroclf: error: {result.n_extracted + result.n_kept} of "
+                f"{_plural(n_clips, 'clip')} written to '{result.out_dir}'; "
+                f"{n_failed} failed and {'was' if n_failed == 1 else 'were'} left "
+                "out (run the same command again to retry only those)"
+            )
+        else:
+            _say(
+                f"spectroclf: error: 0 of {_plural(n_clips, 'clip')} written; "
+                f"nothing written to '{result.out_dir}'"
+            )
         return 1
     return 0

@@ -37,7 +37,6 @@ from ._lab import (
     write_lab_layout,
 )
 from ._labels import CLASS_MAPPING, merge_classes
-from ._labels import _map_labels as _map_labels  # private: for spectroclf.preprocessing
 from ._shared import shared_data_dir
 from ._synthetic import make_lab_data, make_music
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import features as _features
 from ..features import FEATURE_BINS, N_CHROMA, N_FUSED, N_MELS
+from ._storage import open_binary, where
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _NPY_MAGIC = b"\x93NUMPY"
@@ -39,7 +40,7 @@ def _check_npy_magic(path, head, what):
 def _read_array(path):
     """np.load one array from a .npy file or a gzip stream of one (sniffed)."""
     try:
-        with open(path, "rb") as f:
+        with open_binary(path) as f:
             head = f.read(2)
             f.seek(0)
             if not head:
@@ -58,7 +59,9 @@ def _read_array(path):
                 f.seek(0)
                 arr = np.load(f, allow_pickle=False)
     except FileNotFoundError:
-        raise FileNotFoundError(f"spectrogram file '{path}' does not exist") from None
+        raise FileNotFoundError(
+            f"spectrogram file '{path}' does not exist{where()}"
+        ) from None
     except IsADirectoryError:
         raise ValueError(f"'{path}' is a directory, not a spectrogram file") from None
     except PermissionError:
@@ -96,7 +99,10 @@ def load_spectrogram(path, *, feature="fused"):
         ``(140, n_frames)`` array (rows 0-127 log-mel, 128-139 chroma). A
         file with exactly 128 rows is accepted for ``feature="mel"`` and one
         with 12 rows for ``feature="chroma"``. Gzip is detected from the
-        content, not the name.
+        content, not the name. A ``str`` with a protocol (``"file://..."``,
+        ``"s3://bucket/x.npy.gz"``, ``"memory://..."``) is read through
+        fsspec, which must then be installed (with the protocol's package,
+        e.g. ``s3fs``).
     feature : {"fused", "mel", "chroma"}, default="fused"
         Which rows to keep (see :data:`spectroclf.features.FEATURE_BINS`).
 
@@ -108,7 +114,10 @@ def load_spectrogram(path, *, feature="fused"):
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist.
+        If ``path`` does not exist (inside a dask task, the message names
+        the worker too).
+    ImportError
+        If ``path`` is a URL and fsspec is not installed.
     ValueError
         Unknown ``feature``; an empty, truncated or corrupt file; an array
         that is not 2-D, has zero frames, the wrong number of rows, or

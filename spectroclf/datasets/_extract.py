@@ -159,7 +159,7 @@ def _read_clip_table(csv_path, audio, targets, notify):
     if ignored:
         notify(
             f"ignoring column(s) {', '.join(ignored)} of '{path}'; "
-            "choose the emotion columns with targets"
+            "choose the emotion columns with targets=[...]"
         )
     if "genre" not in col and not target_cols:
         raise ValueError(

@@ -89,7 +89,9 @@ def load_genre_spectrograms(
     data_dir : str or path-like
         Folder holding ``<split>/`` (spectrogram files) and, for a labelled
         split, ``<split>_labels.txt`` (header ``Id<TAB>Genre``, then
-        ``<file name or id><TAB><genre>``; a 2-column CSV also works).
+        ``<file name or id><TAB><genre>``; a 2-column CSV also works). An
+        fsspec URL (``"s3://bucket/lab"``, ``"file:///mnt/shared/lab"``) lists
+        and reads the folder on shared storage (fsspec must be installed).
     split : str, default="train"
         Sub-folder to load.
     feature : {"fused", "mel", "chroma"}, default="fused"
@@ -102,7 +104,9 @@ def load_genre_spectrograms(
     lazy : bool, default=False
         If True, ``data`` holds the file paths and no file is read (the
         paths are meant for :class:`spectroclf.preprocessing.SpectrogramLoader`
-        or :func:`load_spectrogram`).
+        or :func:`load_spectrogram`). With a URL ``data_dir`` they are URLs,
+        so a pipeline searched on a dask cluster reads each clip on the
+        worker that needs it (see :ref:`scaling`).
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
 
@@ -199,14 +203,16 @@ def load_multitask_spectrograms(
         Folder holding ``<split>/`` and, for a labelled split,
         ``<split>_labels.txt``: comma-separated, header
         ``Id,<name>,<name>,...``, then ``<id>,<float>,<float>,...`` (any
-        number of target columns; a TAB-separated file also works).
+        number of target columns; a TAB-separated file also works), or an
+        fsspec URL of such a folder.
     split : str, default="train"
         Sub-folder to load. The lab's ``test`` split has no labels file, so
         its ``target`` is None.
     feature : {"fused", "mel", "chroma"}, default="fused"
         Columns to keep (140, 128 or 12).
     lazy : bool, default=False
-        If True, ``data`` holds the file paths and no file is read.
+        If True, ``data`` holds the file paths (URLs for a URL
+        ``data_dir``) and no file is read.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
 

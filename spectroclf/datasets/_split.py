@@ -9,12 +9,16 @@ from pathlib import Path, PurePath
 
 import numpy as np
 
+from ._storage import as_path, where
+
 _SPECTROGRAM_SUFFIXES = (".npy", ".npy.gz")
 
 
 def _follow_placeholder(path):
     """Follow git's text-file stand-ins for symbolic links to directories."""
-    path = Path(path)
+    path = as_path(path)
+    if not isinstance(path, Path):  # a URL: object stores have no such stand-ins
+        return path
     for _ in range(8):
         if path.is_dir() or not path.is_file():
             return path
@@ -63,11 +67,11 @@ def _list_split(data_dir, split):
         raise ValueError(
             f"split must be a non-empty str such as 'train', got {split!r}"
         )
-    given = Path(data_dir)
+    given = as_path(data_dir)  # a Path, or a URL read through fsspec
     data_dir = _follow_placeholder(given)
     if not data_dir.exists():
         raise FileNotFoundError(
-            f"data_dir '{given}' does not exist; expected a folder holding "
+            f"data_dir '{given}' does not exist{where()}; expected a folder holding "
             "train/, test/ and <split>_labels.txt"
         )
     if not data_dir.is_dir():

@@ -13,8 +13,9 @@ import time
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_memory
+from sklearn.utils.validation import check_is_fitted
 
+from ..preprocessing._extract import _map_cached
 from ._frontend import MUSICNN_N_FRAMES, _check_sources, _clip_patches
 from ._network import PRETRAINED_MODELS, load_musicnn
 
@@ -52,13 +53,15 @@ default="penultimate"
     patch_hop : int, default=187
         Frames (16 ms each) between patch starts; 187 means no overlap, as musicnn's default.
     batch_size : int, default=32
-        Patches per forward pass.
+        Patches per forward pass; the patches of consecutive clips share batches, and a
+        clip's patches are released once pooled (only the clips in flight are held).
     n_jobs : int or None, default=None
         Clips decoded and turned into log-mel patches in parallel (:class:`joblib.Parallel`).
         ``None`` means 1 unless in a :func:`joblib.parallel_backend` context.
     memory : str, path-like, joblib.Memory or None, default=None
         Cache of the log-mel patches, keyed by the clip (path and modification time, or
-        waveform content) and the parameters. ``None``: no cache.
+        waveform content) and the parameters. ``None``: no cache. Cached clips are loaded
+        in this process, without starting workers.
     verbose : int, default=0
         Print progress to stderr when > 0.
 
@@ -155,33 +158,67 @@ default="penultimate"
         return self
 
     def _patches(self, sources):
-        from joblib import Parallel, delayed
-
-        memory = self.memory
-        func = check_memory(
-            str(memory) if isinstance(memory, os.PathLike) else memory
-        ).cache(_clip_patches)
-        jobs = (
-            delayed(func)(
-                s,
+        """Each clip's log-mel patches ``(n_patches_i, 187, 96)``, yielded in order."""
+        calls = [
+            dict(
+                source=s,
                 mtime=os.path.getmtime(s) if isinstance(s, str) else None,
                 sr=self.sr,
                 patch_hop=self.patch_hop,
             )
             for s in sources
+        ]
+        return _map_cached(
+            _clip_patches,
+            calls,
+            memory=self.memory,
+            n_jobs=self.n_jobs,
+            one_thread=False,  # the log-mels stay bit for bit those of 0.1
         )
-        return Parallel(n_jobs=self.n_jobs)(jobs)
 
-    def _layer_per_patch(self, patches):
-        """(n_patches, 187, 96) -> (n_patches, layer size), batched, without gradients."""
+    def _layer_per_clip(self, patches):
+        """Clips' patches -> each clip's ``(n_patches_i, layer size)`` activations.
+
+        The patches of consecutive clips are batched together, ``batch_size`` per
+        forward pass (the batches of the concatenation of all the clips' patches), and
+        a clip is yielded as soon as its last patch has been through the network: only
+        one batch and the clips in flight are held, never every clip's patches.
+        """
+        pending = []  # [clip patches, row of the first one not yet batched]
+        done = []  # per clip in flight: list of activation blocks
+        for P in patches:
+            pending.append([P, 0])
+            done.append([])
+            while sum(len(p) - start for p, start in pending) >= self.batch_size:
+                yield from self._forward(pending, done)
+        while pending:
+            yield from self._forward(pending, done)
+
+    def _forward(self, pending, done):
+        """One forward pass over the next ``batch_size`` pending patches."""
         import torch
 
-        out = []
-        with torch.no_grad():
-            for start in range(0, len(patches), self.batch_size):
-                batch = torch.from_numpy(patches[start : start + self.batch_size])
-                out.append(self.net_.forward_features(batch)[self.layer].numpy())
-        return np.concatenate(out)
+        parts, owners = [], []
+        need = self.batch_size
+        for k, (P, start) in enumerate(pending):
+            take = P[start : start + need]
+            parts.append(take)
+            owners.append((k, len(take)))
+            pending[k][1] += len(take)
+            need -= len(take)
+            if need == 0:
+                break
+        batch = torch.from_numpy(np.concatenate(parts))
+        with torch.inference_mode():
+            values = self.net_.forward_features(batch)[self.layer].numpy()
+        offset = 0
+        for k, n in owners:
+            done[k].append(values[offset : offset + n])
+            offset += n
+        while pending and pending[0][1] == len(pending[0][0]):
+            pending.pop(0)
+            blocks = done.pop(0)
+            yield blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
 
     def transform(self, X):
         """Embed each clip as one vector.
@@ -205,23 +242,21 @@ default="penultimate"
         check_is_fitted(self, "net_")
         sources = _check_sources(X, sr=self.sr)
         start = time.perf_counter()
-        patches = self._patches(sources)
-        counts = [len(p) for p in patches]
-        values = self._layer_per_patch(np.concatenate(patches))
-        if self.verbose:
-            print(
-                f"[MusicnnEmbedding] {len(sources)} clips, {sum(counts)} patches in "
-                f"{time.perf_counter() - start:.1f} s",
-                file=sys.stderr,
-            )
-        pooled = []
-        for clip in np.split(values, np.cumsum(counts)[:-1]):
+        pooled, n_patches = [], 0
+        for clip in self._layer_per_clip(self._patches(sources)):
+            n_patches += len(clip)
             parts = []
             if self.pooling in ("mean", "mean+max"):
                 parts.append(clip.mean(axis=0))
             if self.pooling in ("max", "mean+max"):
                 parts.append(clip.max(axis=0))
             pooled.append(np.concatenate(parts))
+        if self.verbose:
+            print(
+                f"[MusicnnEmbedding] {len(sources)} clips, {n_patches} patches in "
+                f"{time.perf_counter() - start:.1f} s",
+                file=sys.stderr,
+            )
         return np.stack(pooled).astype(np.float32, copy=False)
 
     def get_feature_names_out(self, input_features=None):

@@ -119,11 +119,11 @@ class MusicnnClassifier(_MusicnnMixin, _ClassifierMixin, _SpectrogramNet):
     }
 
     def __init__(
-        self, *, model="MSD_musicnn", freeze="frontend", dropout=0.5,
-        class_weight=None, lr=1e-4, max_epochs=10, batch_size=32, optimizer="adam",
+        self, *, model="MSD_musicnn", freeze="frontend", dropout=0.5, class_weight=None,
+        lr=1e-4, max_epochs=10, batch_size=32, bucket_by_length=False, optimizer="adam",
         weight_decay=0.0, validation_fraction=None, early_stopping=False,
         n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
-        device="auto", random_state=None, verbose=0,
+        device="auto", accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
         _store_params(self, locals())
 
@@ -159,9 +159,9 @@ class MusicnnRegressor(_MusicnnMixin, _RegressorMixin, _SpectrogramNet):
 
     def __init__(
         self, *, model="MSD_musicnn", freeze="frontend", dropout=0.5, lr=1e-4,
-        max_epochs=10, batch_size=32, optimizer="adam", weight_decay=0.0,
-        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
-        callbacks=None, checkpoint=None, init_from=None, device="auto",
-        random_state=None, verbose=0,
+        max_epochs=10, batch_size=32, bucket_by_length=False, optimizer="adam",
+        weight_decay=0.0, validation_fraction=None, early_stopping=False,
+        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
+        device="auto", accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
         _store_params(self, locals())

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_memory
 
 from .._io import is_path as _is_path
 from ..features import load_audio
+from ..preprocessing._extract import _map_cached
 
 __all__ = ["MusicnnMelExtractor", "musicnn_melspectrogram", "musicnn_patches"]
 
@@ -308,19 +308,24 @@ class MusicnnMelExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         FileNotFoundError, ValueError
             For a missing or undecodable file or a malformed waveform; the message names it.
         """
-        from joblib import Parallel, delayed
-
         sources = _check_sources(X, sr=self.sr)
-        memory = self.memory
-        func = check_memory(
-            str(memory) if isinstance(memory, os.PathLike) else memory
-        ).cache(_clip_mel)
-        start = time.perf_counter()
-        specs = Parallel(n_jobs=self.n_jobs)(
-            delayed(func)(
-                s, mtime=os.path.getmtime(s) if isinstance(s, str) else None, sr=self.sr
+        calls = [
+            dict(
+                source=s,
+                mtime=os.path.getmtime(s) if isinstance(s, str) else None,
+                sr=self.sr,
             )
             for s in sources
+        ]
+        start = time.perf_counter()
+        specs = list(
+            _map_cached(
+                _clip_mel,
+                calls,
+                memory=self.memory,
+                n_jobs=self.n_jobs,
+                one_thread=False,  # the log-mels stay bit for bit those of 0.1
+            )
         )
         if self.verbose:
             print(

@@ -12,6 +12,7 @@ formats: its input is spectrograms in memory.
 
 from ._base import resolve_device
 from ._cnn import CNNClassifier, CNNRegressor
+from ._dask import dask_client
 from ._lstm import LSTMClassifier, LSTMRegressor
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "CNNClassifier",
     "CNNRegressor",
     "resolve_device",
+    "dask_client",
 ]

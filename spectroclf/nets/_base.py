@@ -26,7 +26,9 @@ from skorch.dataset import ValidSplit
 
 from .._io import atomic_write
 from .._validation import check_lengths_match, check_spectrograms
-from ._data import SpectrogramDataset, pad_collate
+from ._accelerate import accelerated_net_class, is_main_process, unwrap_module
+from ._amp import amp_net_class, resolve_amp
+from ._data import BucketedDataLoader, SpectrogramDataset, pad_collate
 
 _OPTIMIZERS = {
     "adam": (torch.optim.Adam, {}),
@@ -96,9 +98,11 @@ class _Checkpoint(Callback):
         self.meta = meta
 
     def on_epoch_end(self, net, **kwargs):
+        if not is_main_process(net):  # one writer under accelerate launch
+            return
         state = {
             "meta": self.meta,
-            "module": net.module_.state_dict(),
+            "module": unwrap_module(net).state_dict(),
             "optimizer": net.optimizer_.state_dict(),
             # skorch records numpy floats; weights_only loads refuse them
             "history": _plain_python(net.history.to_list()),
@@ -121,6 +125,7 @@ class _SpectrogramNet(BaseEstimator):
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "bucket_by_length": ["boolean"],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither"), None],
@@ -131,6 +136,8 @@ class _SpectrogramNet(BaseEstimator):
         "init_from": [HasMethods(["fit", "predict"]), None],
         "freeze": ["boolean"],
         "device": [str],
+        "accelerator": [HasMethods(["prepare", "unwrap_model"]), None],
+        "amp": [StrOptions({"auto"}), "boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -171,7 +178,24 @@ class _SpectrogramNet(BaseEstimator):
         )
         kwargs = {f"optimizer__{k}": v for k, v in optimizer_kwargs.items()}
         kwargs.update(self._net_kwargs(y_enc))
-        return self._net_class(
+        net_class, device = self._net_class, self.device_
+        if self.accelerator is not None:  # the accelerator places the network
+            net_class, device = accelerated_net_class(net_class), None
+            kwargs["accelerator"] = self.accelerator
+            if not isinstance(self.amp, str) and self.amp:
+                raise ValueError(
+                    "amp=True with an accelerator: set the accelerator's own "
+                    "mixed_precision (Accelerator(mixed_precision='fp16')) instead"
+                )
+        else:
+            net_class = amp_net_class(net_class)
+            resolve_amp(self.amp, device)  # refuse amp=True on other devices now
+            kwargs["amp"] = self.amp
+        if self.bucket_by_length:
+            kwargs["iterator_train"] = BucketedDataLoader
+        # pinned batches let the host-to-GPU copies run without blocking
+        pin = device is not None and torch.device(device).type == "cuda"
+        return net_class(
             module=self._module,
             module__n_bins=self.n_features_in_,
             module__n_outputs=n_outputs,
@@ -188,9 +212,11 @@ class _SpectrogramNet(BaseEstimator):
             iterator_train__shuffle=True,
             iterator_train__collate_fn=pad_collate,
             iterator_valid__collate_fn=pad_collate,
+            iterator_train__pin_memory=pin,
+            iterator_valid__pin_memory=pin,
             # A last training batch of one sample breaks batch normalisation.
             iterator_train__drop_last=self._drop_last(n_train),
-            device=self.device_,
+            device=device,
             verbose=int(self.verbose > 0),
             **kwargs,
         )
@@ -266,7 +292,8 @@ class _SpectrogramNet(BaseEstimator):
         specs = check_spectrograms(X, estimator=self, reset=True)
         check_lengths_match(specs, y)
         y_enc, n_outputs = self._prepare_y(y)
-        self.device_ = resolve_device(self.device)
+        self.device_ = (resolve_device(self.device) if self.accelerator is None
+                        else str(self.accelerator.device))
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if self.init_from is not None:
             check_is_fitted(self.init_from, "net_")
@@ -377,6 +404,13 @@ _TRAINING_DOC = """
         Passes over the training data.
     batch_size : int, default=32
         Clips per batch; each batch is padded to its longest clip.
+    bucket_by_length : bool, default=False
+        Train on batches of clips of similar length (shuffled pools of 16
+        batches sorted by length, the batches in a new random order every
+        epoch; still deterministic under ``random_state``), so that batches
+        carry little padding: faster when clip lengths vary (beat-synced
+        clips), no gain when they are all alike (full-length clips).
+        Validation and prediction keep the input order.
     optimizer : {{"adam", "adamw", "sgd"}} or torch optimizer class, default="adam"
         ``"sgd"`` uses momentum 0.9.
     weight_decay : float, default=0.0
@@ -407,7 +441,25 @@ _RUN_DOC = """
     freeze : bool, default=False
         With ``init_from``, train only the new output layer.
     device : {{"auto", "cpu", "cuda"}} or str, default="auto"
-        ``"auto"`` uses CUDA when available, else the CPU.
+        ``"auto"`` uses CUDA when available, else the CPU. Ignored with an
+        ``accelerator``, which places the network itself.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        run the script with ``accelerate launch --multi_gpu --num_processes N``
+        for data-parallel training on N GPUs, each process fitting on
+        ``batch_size`` clips per step (an effective batch of
+        ``batch_size * N``), or use the accelerator's mixed precision. Every
+        process returns all the predictions; ``checkpoint`` files are written
+        by the main process only. Needs ``pip install "spectroclf[accelerate]"``.
+        See :ref:`scaling`.
+    amp : {{"auto"}} or bool, default="auto"
+        Automatic mixed precision: forward passes under ``torch.autocast``
+        in float16 with gradient scaling on CUDA, in bfloat16 on the CPU
+        (outputs, losses and probabilities stay float32). ``"auto"`` is on
+        for CUDA and off on the CPU, where results are exactly those of
+        float32. On CUDA, batches are also pinned and copied to the GPU
+        without blocking. With an ``accelerator``, use its own
+        ``mixed_precision`` instead.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
         split; the same value gives the same predictions on the CPU.

@@ -66,10 +66,11 @@ class CNNClassifier(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
 
     def __init__(
         self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2,
-        class_weight=None, lr=1e-3, max_epochs=30, batch_size=32, optimizer="adam",
-        weight_decay=0.0, validation_fraction=None, early_stopping=False,
-        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
-        freeze=False, device="auto", random_state=None, verbose=0,
+        class_weight=None, lr=1e-3, max_epochs=30, batch_size=32,
+        bucket_by_length=False, optimizer="adam", weight_decay=0.0,
+        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+        callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
+        accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
         _store_params(self, locals())
 
@@ -102,9 +103,10 @@ class CNNRegressor(_CNNMixin, _RegressorMixin, _SpectrogramNet):
 
     def __init__(
         self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2, lr=1e-3,
-        max_epochs=15, batch_size=32, optimizer="adam", weight_decay=0.0,
-        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
-        callbacks=None, checkpoint=None, init_from=None, freeze=False,
-        device="auto", random_state=None, verbose=0,
+        max_epochs=15, batch_size=32, bucket_by_length=False, optimizer="adam",
+        weight_decay=0.0, validation_fraction=None, early_stopping=False,
+        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
+        freeze=False, device="auto", accelerator=None, amp="auto", random_state=None,
+        verbose=0,
     ):
         _store_params(self, locals())

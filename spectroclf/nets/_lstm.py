@@ -74,9 +74,10 @@ class LSTMClassifier(_ClassifierMixin, _SpectrogramNet):
     def __init__(
         self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
         pooling="mean", class_weight=None, lr=1e-3, max_epochs=30, batch_size=32,
-        optimizer="adam", weight_decay=0.0, validation_fraction=None,
-        early_stopping=False, n_iter_no_change=5, callbacks=None, checkpoint=None,
-        init_from=None, freeze=False, device="auto", random_state=None, verbose=0,
+        bucket_by_length=False, optimizer="adam", weight_decay=0.0,
+        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+        callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
+        accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
         _store_params(self, locals())
 
@@ -114,10 +115,11 @@ class LSTMRegressor(_RegressorMixin, _SpectrogramNet):
 
     def __init__(
         self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
-        pooling="mean", lr=1e-3, max_epochs=15, batch_size=32, optimizer="adam",
-        weight_decay=0.0, validation_fraction=None, early_stopping=False,
-        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
-        freeze=False, device="auto", random_state=None, verbose=0,
+        pooling="mean", lr=1e-3, max_epochs=15, batch_size=32, bucket_by_length=False,
+        optimizer="adam", weight_decay=0.0, validation_fraction=None,
+        early_stopping=False, n_iter_no_change=5, callbacks=None, checkpoint=None,
+        init_from=None, freeze=False, device="auto", accelerator=None, amp="auto",
+        random_state=None, verbose=0,
     ):
         _store_params(self, locals())
 

@@ -1,6 +1,7 @@
 """BeatSync: spectrograms -> beat-synchronous spectrograms."""
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -11,6 +12,10 @@ from .._validation import check_spectrograms
 from ._base import _check_stateless, _is_tabular, _PassthroughNamesMixin, _sync
 
 _AGGREGATES = {"median": np.median, "mean": np.mean, "max": np.max}
+
+#: a median clip shorter than this looks beat-synchronous already: a 30-s clip
+#: has 1292 frames, its beat-synced version 15 to 121 (median 59) in the lab data
+_SYNCED_SECONDS = 3.0
 
 
 class BeatSync(
@@ -55,6 +60,14 @@ class BeatSync(
     zero frames is an error naming its index. Output frames never exceed
     input frames. A 2-D input ``(n_samples, n_bins)`` is ``n_samples``
     one-frame spectrograms, so it comes back unchanged (as float32).
+
+    ``transform`` warns (:class:`UserWarning`, naming the median frame
+    count) when the spectrograms look beat-synchronous already: a median
+    under 3 s of frames (129 at the defaults) -- a 30-s clip has 1292
+    frames, its beat-synced version about 60. Syncing beat-synced data again
+    merges beats; start from full-length spectrograms (the lab's ``genre``
+    folder, not ``genre_beat``). Clips that are simply that short can
+    ignore the warning.
     The transformer is stateless; ``fit`` records the bins so that
     ``transform`` can check them.
 
@@ -118,6 +131,24 @@ class BeatSync(
         )
         return _sync(S, beats, aggregate)
 
+    def _warn_if_synced(self, specs):
+        """Warn when the clips look beat-synced already (too few frames)."""
+        median = float(np.median([len(S) for S in specs]))
+        limit = _SYNCED_SECONDS * self.sr / self.hop_length
+        if 2 <= median < limit:
+            seconds = median * self.hop_length / self.sr
+            warnings.warn(
+                f"BeatSync: the spectrograms have a median of {median:g} frames "
+                f"({seconds:.1f} s at sr={self.sr}, hop_length={self.hop_length}); "
+                "they look beat-synchronous already (one frame per beat, like the "
+                "lab's genre_beat folder), and syncing them again merges beats. "
+                "Start from full-length spectrograms (the lab's genre folder) or "
+                "leave BeatSync out; if your clips are just that short, ignore "
+                "this warning",
+                UserWarning,
+                stacklevel=3,
+            )
+
     def transform(self, X):
         """Beat-synchronise each spectrogram.
 
@@ -135,6 +166,8 @@ class BeatSync(
         self._validate_params()
         tabular = _is_tabular(X)
         specs = _check_stateless(self, X)
+        if not tabular:
+            self._warn_if_synced(specs)
         out = [self._sync_one(S) for S in specs]
         if tabular:
             return np.vstack(out)

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..datasets import _map_labels
+from ..datasets._labels import _map_labels
 
 
 class LabelTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):

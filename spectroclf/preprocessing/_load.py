@@ -32,10 +32,12 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
     Notes
     -----
     ``X`` may be a list of paths to files in the lab layout (``(140,
-    n_frames)`` arrays, read by :func:`spectroclf.datasets.load_spectrogram`),
-    a list mixing paths and loaded time-first arrays, or already loaded
-    spectrograms in any of the forms of :mod:`spectroclf.preprocessing`;
-    arrays must have 140 bins (fused layout) or exactly the feature's bins
+    n_frames)`` arrays, read by :func:`spectroclf.datasets.load_spectrogram`;
+    a path may be an fsspec URL such as ``"s3://bucket/lab/train/1.npy.gz"``,
+    so that each worker of a distributed search reads the clips it needs
+    from shared storage), a list mixing paths and loaded time-first arrays,
+    or already loaded spectrograms in any of the forms of
+    :mod:`spectroclf.preprocessing`; arrays must have 140 bins (fused layout) or exactly the feature's bins
     (returned unchanged). The output keeps the input's container: a list
     for lists, an array for a 3-D or 2-D array. The transformer is
     stateless.
@@ -110,12 +112,11 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
                 raise ValueError("X is empty: expected at least one file")
             out = []
             for i, x in enumerate(X):
-                if _is_path(x):
-                    S = load_spectrogram(x, feature=self.feature)
-                else:
-                    S = check_spectrograms([x], estimator=clone(self), reset=True)[0]
-                    S = self._select(S, i)
-                out.append(np.array(S, dtype=np.float32))
+                if _is_path(x):  # a new contiguous float32 array: no copy needed
+                    out.append(load_spectrogram(x, feature=self.feature))
+                    continue
+                S = check_spectrograms([x], estimator=clone(self), reset=True)[0]
+                out.append(np.array(self._select(S, i), dtype=np.float32))
             return out
         tabular = _is_tabular(X)
         specs = _check_stateless(self, X)

@@ -92,6 +92,50 @@ def real_lab(tmp_path_factory, shared_data):
     return {"audio": audio, "labels": labels, "out": out, "code": code, "root": root}
 
 
+#: 8 real Emotify clips, 2 per genre, as a new user's own small data set
+SMALL = {
+    "classical": ("1", "2"),
+    "rock": ("101", "102"),
+    "electronic": ("201", "202"),
+    "pop": ("301", "302"),
+}
+
+
+@pytest.fixture(scope="session")
+def small_lab(tmp_path_factory, shared_data):
+    """``spectroclf extract`` on 8 real clips with a CSV ``id,genre,split``.
+
+    Returns the folders and what the command printed (stdout, stderr), so the
+    tests can check what the user saw.
+    """
+    import contextlib
+    import io
+
+    root = tmp_path_factory.mktemp("small_lab")
+    audio = root / "audio"
+    audio.mkdir()
+    rows = [["id", "genre", "split"]]
+    for genre, ids in SMALL.items():
+        for sid in ids:
+            (audio / f"{sid}.ogg").symlink_to(
+                shared_data / "emotify" / "audio" / f"{sid}.ogg"
+            )
+            rows.append([sid, genre, "train"])
+    labels = root / "clips.csv"
+    with open(labels, "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["extract", str(audio), str(root / "lab"), "--labels", str(labels)])
+    return {
+        "root": root,
+        "out": root / "lab",
+        "code": code,
+        "stdout": out.getvalue(),
+        "stderr": err.getvalue(),
+    }
+
+
 @pytest.fixture(scope="module")
 def toy_lab(tmp_path_factory):
     """A small lab folder of random spectrograms (no audio): 24 train, 6 test."""

@@ -82,7 +82,15 @@ def test_extract_without_labels_and_a_broken_file(tmp_path, run, write_clips, ca
     (audio / "notes.txt").write_text("ignored")
     code, out, err = run(capsys, "extract", audio, tmp_path / "lab", "--n-jobs", "2")
     assert code == 1
-    assert "broken.ogg" in err and "1 of 3 clip(s) failed" in err
+    assert err.splitlines()[-2:] == [
+        f"spectroclf: error: could not decode audio file '{audio / 'broken.ogg'}': "
+        "it is a text file, not audio (it starts with 'this is not audi')",
+        f"spectroclf: error: 2 of 3 clips written to '{tmp_path / 'lab'}'; 1 "
+        "failed and was left out (run the same command again to retry only those)",
+    ]
+    assert out.startswith(
+        f"extracted 2 clips, kept 0 already done, into '{tmp_path / 'lab'}':"
+    )
     for name in ("full", "beat"):
         files = sorted(p.name for p in (tmp_path / "lab" / name / "train").iterdir())
         assert files == [f"g0{SUFFIX}", f"g1{SUFFIX}"]
@@ -115,3 +123,54 @@ def test_extract_errors(tmp_path, run, write_clips, capsys):
     )
     assert code == 2 and "missing.csv" in err
     assert not (tmp_path / "lab").exists()
+
+
+# ---------------------------------------------------------------------------
+# #14: what a new user sees
+
+
+def test_a_text_file_renamed_wav(tmp_path, run, capsys):
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    (audio / "x.wav").write_text("hello, this is a text file\n")
+    out_dir = tmp_path / "lab"
+    code, out, err = run(capsys, "extract", audio, out_dir)
+    assert code == 1
+    assert out == ""  # no output folder announced: none was written
+    assert err.splitlines()[-2:] == [
+        f"spectroclf: error: could not decode audio file '{audio / 'x.wav'}': it "
+        "is a text file, not audio (it starts with 'hello, this is a')",
+        f"spectroclf: error: 0 of 1 clip written; nothing written to '{out_dir}'",
+    ]
+    assert "NoBackendError" not in err and "the others are written" not in err
+    assert not out_dir.exists()
+
+
+def test_messages_name_the_options_and_arguments(tmp_path, run, write_clips, capsys):
+    """extract_lab_layout names its parameters; the command names what was typed."""
+    audio = tmp_path / "audio"
+    write_clips(audio, 2, duration=0.5)
+    code, _, err = run(capsys, "extract", audio / "g0.wav", tmp_path / "lab")
+    assert code == 2
+    assert "AUDIO_DIR must be a folder of audio files" in err
+    assert "audio_dir" not in err
+
+    (tmp_path / "taken").write_text("a file")
+    code, _, err = run(capsys, "extract", audio, tmp_path / "taken")
+    assert code == 2
+    assert f"OUT_DIR '{tmp_path / 'taken'}' exists and is not a folder" in err
+
+    labels = tmp_path / "clips.csv"
+    labels.write_text("id,genre,count,valence\ng0,rock,3,0.5\ng1,pop,4,0.25\n")
+    args = ("extract", audio, tmp_path / "lab", "--labels", labels)
+    code, _, err = run(capsys, *args, "--targets", "energy")
+    assert code == 2
+    assert "--targets column(s) ['energy'] are not in labels CSV" in err
+
+    code, _, err = run(capsys, *args)
+    assert code == 0, err
+    assert (
+        f"extract: ignoring column(s) 'count' (integers, e.g. counts) of '{labels}'; "
+        "choose the emotion columns with --targets NAMES"
+    ) in err.splitlines()
+    assert "targets=" not in err

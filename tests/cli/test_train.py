@@ -2,12 +2,20 @@
 on the models it saves."""
 
 import csv
+import os
+import pickle
+import re
+import subprocess
+import sys
+import zipfile
 
-import joblib
 import numpy as np
+import pytest
+import torch
 
 from spectroclf import __version__
 from spectroclf.datasets import write_lab_layout
+from spectroclf.persistence import FORMAT, load_model
 
 SUFFIX = ".fused.full.npy.gz"
 
@@ -18,7 +26,7 @@ SUFFIX = ".fused.full.npy.gz"
 
 class TestRoundTrip:
     def test_train_and_predict_genre(self, real_lab, tmp_path, run, capsys):
-        model = tmp_path / "models" / "genre.pkl"
+        model = tmp_path / "models" / "genre.pt"
         code, out, err = run(
             capsys,
             "train",
@@ -41,9 +49,10 @@ class TestRoundTrip:
         assert "precision" in out and "accuracy:" in out
         assert model.is_file() and model.with_suffix(".png").is_file()
         assert f"model saved to {model}" in out
-        bundle = joblib.load(model)
-        assert bundle["task"] == "genre" and bundle["feature"] == "fused"
-        assert bundle["spectroclf_version"] == __version__
+        estimator, meta = load_model(model, map_location="cpu", return_metadata=True)
+        assert type(estimator).__name__ == "LSTMClassifier"
+        assert meta["task"] == "genre" and meta["feature"] == "fused"
+        assert meta["spectroclf_version"] == __version__
 
         solution = tmp_path / "solution.txt"
         code, out, err = run(
@@ -58,7 +67,7 @@ class TestRoundTrip:
     def test_train_and_predict_emotion_on_full_length(
         self, real_lab, tmp_path, run, capsys
     ):
-        model = tmp_path / "emotion.pkl"
+        model = tmp_path / "emotion.pt"
         code, out, err = run(
             capsys,
             "train",
@@ -114,20 +123,22 @@ def test_train_cross_validation(toy_lab, tmp_path, run, capsys):
         "--random-state",
         "0",
         "-o",
-        tmp_path / "cv.pkl",
+        tmp_path / "cv.pt",
     )
     assert code == 0, err
     assert "2-fold cross-validated predictions (24 clips)" in out
-    assert joblib.load(tmp_path / "cv.pkl")["model"][-1].n_features_in_ == 12
+    assert load_model(tmp_path / "cv.pt", map_location="cpu").n_features_in_ == 12
 
 
 def test_train_errors(toy_lab, tmp_path, run, capsys):
-    args = ("--model", "lstm", "--feature", "fused", "-o", tmp_path / "m.pkl")
+    args = ("--model", "lstm", "--feature", "fused", "-o", tmp_path / "m.pt")
     code, _, err = run(capsys, "train", tmp_path / "nowhere", "--task", "genre", *args)
     assert code == 2 and "nowhere" in err
     # genre labels read as emotion targets
     code, _, err = run(capsys, "train", toy_lab, "--task", "emotion", *args)
     assert code == 2 and "not a number" in err
+    # the loader's advice, in the command's words
+    assert "use --task genre" in err and "load_genre_spectrograms" not in err
     # no train_labels.txt
     write_lab_layout(
         tmp_path / "unlabelled", [np.zeros((5, 140), np.float32)] * 4, list("abcd")
@@ -136,7 +147,344 @@ def test_train_errors(toy_lab, tmp_path, run, capsys):
         capsys, "train", tmp_path / "unlabelled", "--task", "genre", *args
     )
     assert code == 2 and "train_labels.txt" in err
-    assert not (tmp_path / "m.pkl").exists()
+    assert not (tmp_path / "m.pt").exists()
     # usage errors are argparse's
     code, _, err = run(capsys, "train", toy_lab, "--model", "rnn")
     assert code == 2 and "invalid choice" in err
+
+
+# ---------------------------------------------------------------------------
+# #14: a new user's 8 clips (2 per genre): extract -> train -> predict
+
+TRAIN = ("--model", "lstm", "--feature", "fused", "--task", "genre")
+CHROMA = ("--model", "lstm", "--feature", "chroma")
+FAST = ("--max-epochs", "1", "--random-state", "0")
+
+
+def _suggestions(message):
+    """The options an error suggests: '--name value' after 'use ...'."""
+    tail = re.split(r"[;:] use ", message)[-1]
+    return [re.match(r"(--[\w-]+ \S+)", part).group(1) for part in tail.split(", or ")]
+
+
+class TestSmallData:
+    def test_extract_names_the_single_split_without_braces(self, small_lab):
+        assert small_lab["code"] == 0, small_lab["stderr"]
+        out = small_lab["out"]
+        assert small_lab["stdout"].splitlines() == [
+            f"extracted 8 clips, kept 0 already done, into '{out}':",
+            f"  {out / 'genre'}/train/  full-length arrays; labels: train_labels.txt",
+            f"  {out / 'genre_beat'}/train/  beat-synced arrays; labels: "
+            "train_labels.txt",
+        ]
+        assert "{" not in small_lab["stdout"]
+
+    def test_train_falls_back_and_predict_reads_the_model(
+        self, small_lab, tmp_path, run, capsys
+    ):
+        data = small_lab["out"] / "genre_beat"
+        model = tmp_path / "genre.pt"
+        code, out, err = run(capsys, "train", data, *TRAIN, *FAST, "-o", model)
+        assert code == 0, err
+        assert (
+            "train: too few clips to hold out 20% for validation (20% of 8 clips "
+            "is 2, fewer than the 4 classes; a stratified split holds out one clip "
+            "of each); training on all 8, without a validation report"
+        ) in err.splitlines()
+        assert "test_size" not in err and "merge_classes" not in err
+        assert "no validation split, 1 epoch" in err
+        assert (
+            "no validation report: all 8 clips were used for training "
+            "(--cv 2 gives cross-validated scores)"
+        ) in out.splitlines()
+        assert model.with_suffix(".png").is_file()
+
+        # the model file is save_model's pickle-free format, loadable on the CPU
+        with open(model, "rb") as f, pytest.raises(pickle.UnpicklingError):
+            pickle.load(f)
+        assert zipfile.is_zipfile(model)
+        payload = torch.load(model, map_location="cpu", weights_only=True)
+        assert payload["format"] == FORMAT and payload["estimator"] == "LSTMClassifier"
+        estimator = load_model(model, map_location="cpu")
+        assert estimator.device_ == "cpu"
+        assert estimator.classes_.tolist() == ["classical", "electronic", "pop", "rock"]
+
+        solution = tmp_path / "solution.csv"
+        code, out, err = run(
+            capsys, "predict", model, data, "--split", "train", "-o", solution
+        )
+        assert code == 0, err
+        assert f"wrote 8 predictions to {solution}" in out
+        rows = list(csv.reader(open(solution)))
+        assert rows[0] == ["Id", "Genre"] and len(rows) == 9
+        assert {r[1] for r in rows[1:]} <= {"classical", "electronic", "pop", "rock"}
+        # the command predicts what the loaded estimator predicts
+        from spectroclf.datasets import load_genre_spectrograms
+
+        X = load_genre_spectrograms(data, feature="fused").data
+        assert [r[1] for r in rows[1:]] == estimator.predict(X).tolist()
+
+    def test_cross_validation_on_2_clips_per_class(
+        self, small_lab, tmp_path, run, capsys
+    ):
+        code, out, err = run(
+            capsys,
+            "train",
+            small_lab["out"] / "genre_beat",
+            *TRAIN,
+            *FAST,
+            "--cv",
+            "2",
+            "-o",
+            tmp_path / "cv.pt",
+        )
+        assert code == 0, err
+        assert "2-fold cross-validated predictions (8 clips):" in out
+        assert "accuracy:" in out
+
+    @pytest.mark.parametrize(
+        "option, expected",
+        [
+            (
+                ("--validation-fraction", "0.2"),
+                "--validation-fraction 0.2: 20% of 8 clips is 2, fewer than the 4 "
+                "classes; a stratified split holds out one clip of each; use "
+                "--validation-fraction 0.5, or --validation-fraction 0 (no "
+                "validation split)",
+            ),
+            (
+                ("--cv", "3"),
+                "--cv 3 needs at least 3 clips of every class (each fold holds out "
+                "one); class 'classical' has 2: use --cv 2",
+            ),
+        ],
+    )
+    def test_errors_suggest_options_that_work(
+        self, small_lab, tmp_path, run, capsys, option, expected
+    ):
+        data = small_lab["out"] / "genre_beat"
+        model = tmp_path / "m.pt"
+        code, _, err = run(capsys, "train", data, *TRAIN, *FAST, *option, "-o", model)
+        assert code == 2
+        assert err.splitlines()[-1] == f"spectroclf: error: {expected}"
+        assert not model.exists()
+        # every suggestion is an option the user can type, and it trains
+        for suggestion in _suggestions(expected):
+            code, _, err = run(
+                capsys, "train", data, *TRAIN, *FAST, *suggestion.split(), "-o", model
+            )
+            assert code == 0, (suggestion, err)
+
+    def test_min_count(self, small_lab, tmp_path, run, capsys):
+        data = small_lab["out"] / "genre_beat"
+        code, _, err = run(
+            capsys,
+            "train",
+            data,
+            *TRAIN,
+            *FAST,
+            "--min-count",
+            "3",
+            "-o",
+            tmp_path / "m.pt",
+        )
+        assert code == 2
+        assert (
+            "--min-count 3 leaves 0 class(es) of "
+            f"'{data / 'train_labels.txt'}' (largest: 2 clips); a genre classifier "
+            "needs 2: use a smaller --min-count"
+        ) in err
+        code, _, err = run(
+            capsys,
+            "train",
+            data,
+            *TRAIN,
+            *FAST,
+            "--min-count",
+            "2",
+            "-o",
+            tmp_path / "m.pt",
+        )
+        assert code == 0, err
+
+
+def test_min_count_leaves_out_rare_classes(tmp_path, run, capsys):
+    rng = np.random.default_rng(0)
+    y = ["jazz"] * 6 + ["rock"] * 6 + ["pop"]
+    X = [rng.normal(size=(9, 12)).astype(np.float32) for _ in y]
+    write_lab_layout(tmp_path / "lab", X, [str(i) for i in range(len(y))], genres=y)
+    args = (*CHROMA, "--task", "genre", *FAST)
+    code, out, err = run(
+        capsys, "train", tmp_path / "lab", *args, "-o", tmp_path / "m.pt"
+    )
+    assert code == 0, err  # 'pop' has one clip: no stratified split, said so
+    assert "class 'pop' has 1 clip; a stratified split needs 2 of every class" in err
+    code, out, err = run(
+        capsys,
+        "train",
+        tmp_path / "lab",
+        *args,
+        "--min-count",
+        "2",
+        "--validation-fraction",
+        "0.25",
+        "-o",
+        tmp_path / "m.pt",
+    )
+    assert code == 0, err
+    assert (
+        "train: --min-count 2 leaves out 1 class(es): 'pop' (1); 12 clips of 2 "
+        "classes left"
+    ) in err
+    assert "held-out validation clips (3 of 12):" in out
+    assert load_model(tmp_path / "m.pt").classes_.tolist() == ["jazz", "rock"]
+    # emotion models have no classes to leave out
+    code, _, err = run(
+        capsys,
+        "train",
+        tmp_path / "lab",
+        *CHROMA,
+        "--task",
+        "emotion",
+        "--min-count",
+        "2",
+        "-o",
+        tmp_path / "e.pt",
+    )
+    assert code == 2 and "--min-count applies to --task genre" in err
+
+
+# ---------------------------------------------------------------------------
+# #14: model files
+
+
+def test_help_says_the_model_file_is_pickle_free(run, capsys):
+    code, out, _ = run(capsys, "train", "--help")
+    assert code == 0
+    assert "The model file is spectroclf's versioned, pickle-free format" in out
+    assert "load it with joblib.load" not in out  # 0.1's pickle by default
+    assert "--pickle" in out and "runs code from the file" in out
+
+
+def test_pickle_only_on_request(toy_lab, tmp_path, run, capsys):
+    model = tmp_path / "m.pkl"
+    args = ("--model", "lstm", "--feature", "fused", "--task", "genre", *FAST)
+    code, out, err = run(capsys, "train", toy_lab, *args, "--pickle", "-o", model)
+    assert code == 0, err
+    assert (
+        f"spectroclf: warning: '{model}' is a pickle: loading it runs code from "
+        "the file, so load only pickles you trust"
+    ) in err
+    with open(model, "rb") as f:
+        assert f.read(1) == b"\x80"  # a pickle, as asked
+
+    solution = tmp_path / "s.csv"
+    code, _, err = run(capsys, "predict", model, toy_lab, "-o", solution)
+    assert code == 2 and not solution.exists()
+    assert (
+        f"spectroclf: error: '{model}' is a pickle, not spectroclf's pickle-free "
+        "model file; loading a pickle runs code from it. If you trust where it "
+        "comes from, run again with --allow-pickle"
+    ) in err
+    code, _, err = run(
+        capsys, "predict", model, toy_lab, "-o", solution, "--allow-pickle"
+    )
+    assert code == 0, err
+    assert len(solution.read_text().splitlines()) == 7
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_trained_model_loads_on_a_cpu_only_machine(toy_lab, tmp_path, run, capsys):
+    model = tmp_path / "gpu.pt"
+    code, _, err = run(
+        capsys,
+        "train",
+        toy_lab,
+        "--model",
+        "cnn",
+        "--feature",
+        "fused",
+        "--task",
+        "genre",
+        "--device",
+        "cuda",
+        *FAST,
+        "-o",
+        model,
+    )
+    assert code == 0, err
+    assert "on cuda" in err
+    on_gpu = load_model(model, map_location="cuda").predict_proba(
+        [np.zeros((12, 140), np.float32)]
+    )
+    script = (
+        "import sys, torch, numpy as np\n"
+        "from spectroclf.persistence import load_model\n"
+        "assert not torch.cuda.is_available()\n"
+        "est = load_model(sys.argv[1], map_location='cpu')\n"
+        "print(est.device_, *est.predict_proba([np.zeros((12, 140), np.float32)])[0])\n"
+    )
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(model)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    device, *proba = done.stdout.split()
+    assert device == "cpu"
+    np.testing.assert_allclose([float(p) for p in proba], on_gpu[0], atol=1e-4)
+    solution = tmp_path / "s.csv"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spectroclf.cli",
+            "predict",
+            str(model),
+            str(toy_lab),
+            "-o",
+            str(solution),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(solution.read_text().splitlines()) == 7
+
+
+# ---------------------------------------------------------------------------
+# #14: labels that differ only in case
+
+
+def test_train_warns_when_labels_differ_only_in_case(tmp_path, run, capsys):
+    rng = np.random.default_rng(0)
+    y = ["Classical", "classical", "Rock", "rock"] * 3
+    X = [rng.normal(size=(9, 12)).astype(np.float32) for _ in y]
+    write_lab_layout(tmp_path / "lab", X, [str(i) for i in range(len(y))], genres=y)
+    code, out, err = run(
+        capsys,
+        "train",
+        tmp_path / "lab",
+        *CHROMA,
+        "--task",
+        "genre",
+        *FAST,
+        "--validation-fraction",
+        "0",
+        "-o",
+        tmp_path / "m.pt",
+    )
+    assert code == 0, err
+    assert (
+        f"spectroclf: warning: labels of '{tmp_path / 'lab' / 'train_labels.txt'}' "
+        "differ only in case ('Classical' / 'classical', 'Rock' / 'rock'); they "
+        "are trained as different classes (spell them the same there to merge "
+        "them)"
+    ) in err.splitlines()
+    # kept as given: four classes
+    assert "classes: Classical, Rock, classical, rock" in err

@@ -157,3 +157,34 @@ class TestLoadSpectrogram:
     def test_directory(self, tmp_path):
         with pytest.raises(ValueError, match="directory"):
             load_spectrogram(tmp_path)
+
+
+class TestLoadSpectrogramFromURL:
+    """fsspec URLs: shared storage and object stores (``memory://`` stands in)."""
+
+    def test_file_and_memory_urls(self, tmp_path, save_gz, tiny):
+        fsspec = pytest.importorskip("fsspec")
+        arr = tiny(6)
+        path = save_gz(tmp_path / "a.npy.gz", arr)
+        np.testing.assert_array_equal(load_spectrogram(f"file://{path}"), arr.T)
+        fs = fsspec.filesystem("memory")
+        fs.pipe("/spectroclf-arrays/a.npy.gz", path.read_bytes())
+        np.save(tmp_path / "b.npy", arr)
+        fs.pipe("/spectroclf-arrays/b.npy", (tmp_path / "b.npy").read_bytes())
+        try:
+            for name in ("a.npy.gz", "b.npy"):
+                S = load_spectrogram(f"memory://spectroclf-arrays/{name}",
+                                     feature="chroma")
+                np.testing.assert_array_equal(S, arr[128:].T)
+        finally:
+            fs.rm("/spectroclf-arrays", recursive=True)
+
+    def test_missing_and_corrupt_urls_name_the_url(self, tmp_path):
+        fsspec = pytest.importorskip("fsspec")
+        with pytest.raises(FileNotFoundError,
+                           match="'memory://nowhere/x.npy' does not exist$"):
+            load_spectrogram("memory://nowhere/x.npy")
+        fsspec.filesystem("memory").pipe("/spectroclf-bad.npy", b"garbage!")
+        with pytest.raises(ValueError, match="'memory://spectroclf-bad.npy' is not a "
+                           "NumPy .npy file"):
+            load_spectrogram("memory://spectroclf-bad.npy")

@@ -257,3 +257,34 @@ def test_bad_arguments(audio, tmp_path):
     with pytest.raises(NotADirectoryError, match="out_dir .*file"):
         extract_lab_layout(audio[0], tmp_path / "file")
     assert not (tmp_path / "lab").exists()
+
+
+def test_a_text_file_renamed_wav_is_reported_and_nothing_written(tmp_path):
+    """#14: the failure names the file and what it is; the counts are true."""
+    folder = tmp_path / "audio"
+    folder.mkdir()
+    (folder / "x.wav").write_text("hello, not audio\n")
+    events = []
+    result = extract_lab_layout(
+        folder, tmp_path / "lab", callback=lambda e, info: events.append((e, info))
+    )
+    assert result.failed == {
+        "x": f"could not decode audio file '{folder / 'x.wav'}': it is a text "
+        "file, not audio (it starts with 'hello, not audio')"
+    }
+    assert result.n_extracted == 0 and result.n_kept == 0
+    assert result.folders == {} and result.splits == [] and result.ids == {}
+    assert not (tmp_path / "lab").exists()
+    (clip,) = [info for event, info in events if event == "clip"]
+    assert clip["error"] == result.failed["x"]
+
+
+def test_notice_names_the_targets_parameter(audio, tmp_path):
+    folder, genres = audio
+    clips = _write_csv(
+        tmp_path / "clips.csv",
+        [["id", "genre", "count", "valence"]]
+        + [[f"c{i}", g, str(i), f"{i / 10:.2f}"] for i, g in enumerate(genres)],
+    )
+    with pytest.warns(UserWarning, match=r"choose the emotion columns with targets=\["):
+        extract_lab_layout(folder, tmp_path / "lab", clips=clips)

@@ -74,10 +74,56 @@ class TestMusicnnEmbedding:
         per_patch = MusicnnEmbedding(layer="taggram", pooling="mean+max").fit()
         patches = musicnn_patches(musicnn_melspectrogram(y, sr=SR))
         assert len(patches) == 2
-        values = per_patch._layer_per_patch(patches)
+        (values,) = per_patch._layer_per_clip([patches])
         out = per_patch.transform([y])[0]
         np.testing.assert_allclose(out[:50], values.mean(0), rtol=1e-6)
         np.testing.assert_allclose(out[50:], values.max(0), rtol=1e-6)
+
+    @pytest.mark.parametrize("batch_size", [1, 3, 32])
+    def test_batches_across_clips_as_one_concatenation(self, clips, batch_size):
+        """Streaming batches straddle clips exactly as batching all patches at once."""
+        import torch
+
+        emb = MusicnnEmbedding(batch_size=batch_size, layer="taggram").fit()
+        patches = [
+            musicnn_patches(musicnn_melspectrogram(y, sr=SR))
+            for y in clips + [_tone(330, seconds=8)]
+        ]
+        assert len(np.concatenate(patches)) > batch_size or batch_size == 32
+        everything = torch.from_numpy(np.concatenate(patches))
+        with torch.no_grad():  # the former implementation, in one piece
+            values = np.concatenate([
+                emb.net_.forward_features(b)["taggram"].numpy()
+                for b in everything.split(batch_size)
+            ])
+        expected = np.split(values, np.cumsum([len(p) for p in patches])[:-1])
+        got = list(emb._layer_per_clip(iter(patches)))
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+    def test_clips_together_equal_clips_alone(self, fitted, clips):
+        import torch
+
+        threads = torch.get_num_threads()
+        together = fitted.transform(clips)
+        assert torch.get_num_threads() == threads
+        alone = np.vstack([fitted.transform([y]) for y in clips])
+        np.testing.assert_allclose(together, alone, rtol=0, atol=1e-5)
+
+    def test_cache_hits_start_no_workers(self, clips, tmp_path, monkeypatch):
+        import joblib
+
+        emb = MusicnnEmbedding(memory=tmp_path, n_jobs=2).fit()
+        first = emb.set_params(n_jobs=1).transform(clips[:2])
+
+        def no_workers(*args, **kwargs):
+            raise AssertionError("a cached clip was sent to joblib.Parallel")
+
+        monkeypatch.setattr(joblib, "Parallel", no_workers)
+        np.testing.assert_array_equal(
+            emb.set_params(n_jobs=2).transform(clips[:2]), first
+        )
 
     def test_batch_size_and_2d_array_input(self, fitted):
         X = np.stack([_noise(3), _noise(4), _noise(5)])

@@ -1,5 +1,7 @@
 """Tests of spectroclf.preprocessing._beat: BeatSync."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,8 +12,13 @@ from spectroclf.preprocessing import BeatSync
 
 HYPOTHESIS = settings.get_profile("spectroclf-preprocessing")  # see conftest.py
 
+#: the tests below on short random spectrograms get the "looks beat-synced
+#: already" warning, which TestLooksBeatSynced checks
+SHORT = pytest.mark.filterwarnings("ignore:BeatSync:UserWarning")
+
 
 class TestBeatSync:
+    @SHORT
     @HYPOTHESIS
     @given(
         data=st.data(),
@@ -32,6 +39,7 @@ class TestBeatSync:
             assert 1 <= B.shape[0] <= S.shape[0]
             assert B.min() >= S.min() - 1e-4 and B.max() <= S.max() + 1e-4
 
+    @SHORT
     def test_short_spectrogram_is_one_segment(self):
         S = np.random.default_rng(0).normal(size=(3, 140)).astype(np.float32)
         (out,) = BeatSync().fit_transform([S])
@@ -51,6 +59,7 @@ class TestBeatSync:
         assert med.shape == mx.shape
         assert np.all(mx >= med)
 
+    @SHORT
     def test_input_forms(self):
         X3 = np.random.default_rng(0).normal(-40, 10, (2, 100, 12))
         out = BeatSync(n_mels=128).fit_transform(X3)  # < n_mels bins: all columns
@@ -60,6 +69,7 @@ class TestBeatSync:
         assert isinstance(out2, np.ndarray) and out2.dtype == np.float32
         np.testing.assert_array_equal(out2, X2)
 
+    @SHORT
     def test_stateless_but_checks_bins_after_fit(self):
         S = np.zeros((10, 4), np.float32)
         assert BeatSync().transform([S])[0].shape == (1, 4)  # no fit needed
@@ -68,6 +78,7 @@ class TestBeatSync:
         with pytest.raises(ValueError, match="X has 3 features"):
             bs.transform([S[:, :3]])
 
+    @SHORT
     def test_errors(self):
         with pytest.raises(ValueError, match="spectrogram 1 has 0 frames"):
             BeatSync().fit_transform([np.zeros((5, 3)), np.zeros((0, 3))])
@@ -88,3 +99,62 @@ class TestBeatSync:
             (out,) = BeatSync().fit_transform([S])
             assert out.shape[1] == 140
             assert 0.5 * len(ref) <= len(out) <= 2 * len(ref) + 1
+
+
+class TestLooksBeatSynced:
+    """#14: beat-syncing data that is beat-synced already warns."""
+
+    def test_warns_with_the_median_frame_count(self):
+        rng = np.random.default_rng(0)
+        specs = [rng.normal(-40, 10, (n, 140)).astype(np.float32) for n in (50, 60, 70)]
+        with pytest.warns(UserWarning) as record:
+            BeatSync().fit_transform(specs)
+        assert len(record) == 1
+        assert str(record[0].message).startswith(
+            "BeatSync: the spectrograms have a median of 60 frames (1.4 s at "
+            "sr=22050, hop_length=512); they look beat-synchronous already"
+        )
+        # transform warns at its caller's line
+        with pytest.warns(UserWarning, match="median of 60 frames") as record:
+            BeatSync().transform(specs)
+        assert record[0].filename == __file__
+
+    @pytest.mark.parametrize(
+        "X",
+        [
+            np.zeros((6, 140), np.float32),  # 2-D: one frame per sample
+            [np.zeros((1, 140), np.float32)] * 3,  # one-frame clips
+            [np.zeros((130, 140), np.float32)] * 3,  # 3-s clips: full length
+        ],
+        ids=["2-D", "one-frame", "3-s clips"],
+    )
+    def test_no_warning(self, X):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            BeatSync().fit_transform(X)
+
+    @pytest.mark.data
+    def test_on_the_readme_pipeline(self, shared_data):
+        """The README's pipeline: silent on genre/, warns on genre_beat/."""
+        from sklearn.pipeline import Pipeline
+
+        from spectroclf import SpectrogramLoader, load_genre_spectrograms
+
+        def pipe():
+            return Pipeline(
+                [("load", SpectrogramLoader(feature="mel")), ("sync", BeatSync())]
+            )
+
+        lab = shared_data / "emotify-lab"
+        full = load_genre_spectrograms(lab / "genre", split="test", lazy=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = pipe().fit_transform(full.data[:3])
+        assert all(len(S) < 200 for S in out)  # 1292 frames -> about 60 beats
+
+        beat = load_genre_spectrograms(lab / "genre_beat", split="test", lazy=True)
+        lengths = sorted(len(S) for S in SpectrogramLoader().fit_transform(beat.data))
+        median = np.median(lengths)
+        assert 15 <= lengths[0] and lengths[-1] <= 121
+        with pytest.warns(UserWarning, match=f"median of {median:g} frames"):
+            pipe().fit_transform(beat.data)

@@ -61,10 +61,32 @@ class TestSpectrogramExtractor:
         X = [tone(330, 0.6), tone(550, 0.4), tone(770, 0.5)]
         one = SpectrogramExtractor(feature="mel", n_jobs=1).transform(X)
         two = SpectrogramExtractor(feature="mel", n_jobs=2).transform(X)
-        # worker processes may run FFTs with other thread counts: equal up to
-        # float32 rounding (a few 1e-6 dB), not bit for bit
+        # this process and joblib's workers both run with one BLAS thread
         for a, b in zip(one, two, strict=True):
-            np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
+            np.testing.assert_array_equal(a, b)
+
+    def test_one_blas_thread_in_process(self, tone, monkeypatch):
+        """n_jobs=1 extracts under one BLAS / OpenMP thread, as the workers do."""
+        from threadpoolctl import threadpool_info
+
+        from spectroclf import features
+
+        def pools():
+            return {d["filepath"]: d["num_threads"] for d in threadpool_info()}
+
+        before = pools()
+        seen = []
+        melspectrogram = features.melspectrogram
+
+        def spy(**kwargs):
+            seen.append(pools())
+            return melspectrogram(**kwargs)
+
+        monkeypatch.setattr(features, "melspectrogram", spy)
+        SpectrogramExtractor(feature="mel").transform([tone(), tone(880)])
+        assert len(seen) == 2
+        assert all(n == 1 for during in seen for n in during.values())
+        assert pools() == before  # restored afterwards
 
     def test_memory_cache(self, tone, tmp_path, monkeypatch):
         from spectroclf import features
@@ -82,6 +104,34 @@ class TestSpectrogramExtractor:
         np.testing.assert_array_equal(first[0], second[0])
         with pytest.raises(AssertionError, match="recomputed"):
             ext.transform([tone(seconds=0.4)])  # a new clip is computed
+
+    def test_cached_rerun_starts_no_worker(self, tone, tmp_path, monkeypatch):
+        """With n_jobs > 1, hits load in this process; only misses go to workers."""
+        import joblib
+
+        X = [tone(330, 0.5), tone(550, 0.4)]
+        first = SpectrogramExtractor(feature="mel", memory=tmp_path).transform(X)
+        sent = []
+
+        class Recording:  # joblib.Parallel, run here, counting the tasks
+            def __init__(self, **kwargs):
+                pass
+
+            def __call__(self, tasks):
+                tasks = list(tasks)
+                sent.append(len(tasks))
+                return (f(*a, **kw) for f, a, kw in tasks)
+
+        monkeypatch.setattr(joblib, "Parallel", Recording)
+        ext = SpectrogramExtractor(feature="mel", memory=tmp_path, n_jobs=2)
+        again = ext.transform(X)
+        assert sent == []  # no call reached joblib.Parallel
+        for a, b in zip(first, again, strict=True):
+            np.testing.assert_array_equal(a, b)
+        mixed = ext.transform([tone(770, 0.3), X[1], tone(990, 0.2)])
+        assert sent == [2]  # the two new clips only, in order
+        assert [len(S) for S in mixed] == [13, len(first[1]), 9]
+        np.testing.assert_array_equal(mixed[1], first[1])
 
     def test_verbose_progress(self, tone, capsys):
         SpectrogramExtractor(feature="mel", verbose=1).transform([tone(), tone()])

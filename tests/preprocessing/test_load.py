@@ -60,6 +60,20 @@ class TestSpectrogramLoader:
         with pytest.raises((FileNotFoundError, ValueError), match="missing.npy"):
             SpectrogramLoader().transform([tmp_path / "missing.npy"])
 
+    def test_urls(self, tmp_path):
+        """fsspec URLs load like paths (data on shared storage or a bucket)."""
+        fsspec = pytest.importorskip("fsspec")
+        S = np.random.default_rng(0).normal(size=(7, 140)).astype(np.float32)
+        np.save(tmp_path / "a.npy", S.T)
+        fsspec.filesystem("memory").pipe("/loader/a.npy", (tmp_path / "a.npy").read_bytes())
+        out = SpectrogramLoader(feature="chroma").fit_transform(
+            [f"file://{tmp_path / 'a.npy'}", "memory://loader/a.npy", S]
+        )
+        for spec in out:
+            np.testing.assert_array_equal(spec, S[:, 128:])
+        with pytest.raises(FileNotFoundError, match="memory://loader/b.npy"):
+            SpectrogramLoader().transform(["memory://loader/b.npy"])
+
     def test_feature_names(self):
         names = SpectrogramLoader(feature="chroma").get_feature_names_out()
         assert list(names[:2]) == ["chroma_C", "chroma_C#"] and len(names) == 12

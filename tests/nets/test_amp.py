@@ -1,0 +1,191 @@
+"""Tests of mixed precision and the CUDA data path (spectroclf.nets._amp): ``amp`` is
+off on the CPU by default (float32 results unchanged), bfloat16 autocast there on
+request, float16 with gradient scaling where it resolves to float16."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+from torch import nn
+
+from spectroclf import (
+    CNNClassifier,
+    LSTMClassifier,
+    LSTMRegressor,
+    load_model,
+    save_model,
+)
+from spectroclf.nets._amp import (
+    MixedPrecisionNeuralNetClassifier,
+    _to_device,
+    amp_net_class,
+    resolve_amp,
+)
+
+
+class _Dtypes(Callback):
+    """Records the dtype of the module's head output during training."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.seen = set()
+        net.module_.head.register_forward_hook(
+            lambda module, args, out: self.seen.add(out.dtype))
+
+
+def _seen(est):
+    return dict(est.net_.callbacks_)["user_0"].seen
+
+
+class TestResolve:
+    @pytest.mark.parametrize("amp, device, expected", [
+        ("auto", "cpu", None),
+        ("auto", "cuda", torch.float16),
+        ("auto", "cuda:1", torch.float16),
+        (False, "cuda", None),
+        (True, "cpu", torch.bfloat16),
+        (True, "cuda", torch.float16),
+        (torch.float16, "cpu", torch.float16),
+    ])
+    def test_dtypes(self, amp, device, expected):
+        assert resolve_amp(amp, device) == expected
+
+    def test_other_devices_refused(self):
+        with pytest.raises(ValueError, match="amp=True runs on CUDA.*or the CPU"):
+            resolve_amp(True, "meta")
+        assert resolve_amp("auto", "meta") is None
+
+    def test_net_class(self):
+        assert issubclass(amp_net_class(LSTMClassifier._net_class), LSTMClassifier._net_class)
+        with pytest.raises(TypeError, match="amp is not supported"):
+            amp_net_class(nn.Module)
+
+    def test_to_device_handles_dicts(self):
+        x = {"X": torch.ones(2), "lengths": torch.tensor([1])}
+        moved = _to_device(x, "cpu")
+        assert moved["X"] is x["X"] and moved["lengths"] is x["lengths"]
+        assert _to_device(x, None) is x
+
+
+class TestOnTheCpu:
+    def test_auto_is_float32_and_unchanged(self, make_ragged):
+        X, y = make_ragged()
+        kw = dict(hidden_size=8, max_epochs=2, random_state=0, device="cpu")
+        dtypes = _Dtypes()
+        auto = LSTMClassifier(**kw, callbacks=[dtypes]).fit(X, y)
+        off = LSTMClassifier(**kw, amp=False).fit(X, y)
+        assert auto.amp == "auto" and _seen(auto) == {torch.float32}
+        np.testing.assert_array_equal(auto.predict_proba(X), off.predict_proba(X))
+        assert not auto.net_.grad_scaler_.is_enabled()
+        # batches are pinned for the GPU only
+        params = auto.net_.get_params()
+        assert not params["iterator_train__pin_memory"]
+        assert not params["iterator_valid__pin_memory"]
+
+    @pytest.mark.parametrize("Est, kw", [(LSTMClassifier, {"hidden_size": 8}),
+                                         (CNNClassifier, {"channels": (4, 4)})])
+    def test_amp_true_trains_in_bfloat16(self, Est, kw, make_ragged):
+        X, y = make_ragged()
+        common = dict(max_epochs=10, lr=0.01, random_state=0, device="cpu", **kw)
+        clf = Est(**common, amp=True, callbacks=[_Dtypes()]).fit(X, y)
+        assert _seen(clf) == {torch.bfloat16}
+        assert not clf.net_.grad_scaler_.is_enabled()  # bfloat16 needs no scaling
+        proba = clf.predict_proba(X)
+        assert proba.dtype == np.float32
+        np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+        assert (clf.predict(X) == y).mean() > 0.8
+        a = Est(**common, amp=True).fit(X, y).predict_proba(X)
+        np.testing.assert_array_equal(a, proba)  # still deterministic
+        full = Est(**common, amp=False).fit(X, y).predict_proba(X)
+        assert not np.array_equal(full, proba)
+
+    def test_regressor(self, make_regression):
+        X, y = make_regression()
+        reg = LSTMRegressor(hidden_size=8, max_epochs=2, amp=True, random_state=0).fit(X, y)
+        assert reg.predict(X).shape == y.shape and np.isfinite(reg.predict(X)).all()
+
+    def test_float16_scales_gradients(self):
+        # float16 autocast on the CPU runs the CUDA recipe: scaled gradients,
+        # unscaled before on_grad_computed, no optimizer closure
+        class Linear(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.head = nn.Linear(5, 2)
+
+            def forward(self, X):
+                return self.head(X)
+
+        class Norms(Callback):
+            norms = []
+
+            def on_grad_computed(self, net, named_parameters, **kwargs):
+                self.norms.append(max(p.grad.abs().max().item() for _, p in named_parameters))
+
+        X = np.random.default_rng(0).normal(size=(64, 5)).astype(np.float32)
+        y = (X[:, 0] > 0).astype(np.int64)
+        losses = {}
+        for amp in (torch.float16, False):
+            torch.manual_seed(0)
+            net = MixedPrecisionNeuralNetClassifier(
+                Linear, criterion=nn.CrossEntropyLoss, amp=amp, max_epochs=10, lr=0.1,
+                batch_size=16, train_split=None, callbacks=[Norms()], device="cpu",
+            ).fit(X, y)
+            losses[amp] = net.history[:, "train_loss"]
+            assert net.grad_scaler_.is_enabled() == (amp is torch.float16)
+        assert max(Norms.norms) < 10  # true gradients, not multiplied by the scale
+        np.testing.assert_allclose(losses[torch.float16], losses[False], atol=1e-2)
+        assert (net.predict(X) == y).mean() > 0.9
+
+    def test_save_load_and_pickle_keep_amp(self, make_ragged, tmp_path):
+        X, y = make_ragged()
+        clf = LSTMClassifier(hidden_size=4, max_epochs=1, amp=True, random_state=0).fit(X, y)
+        loaded = load_model(save_model(clf, tmp_path / "m.pt"))
+        assert loaded.amp is True and loaded.net_.amp is True
+        np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+        again = pickle.loads(pickle.dumps(clf))
+        np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+    def test_cuda_auto_net_predicts_in_float32_on_the_cpu(self, make_ragged):
+        # a net trained with amp="auto" on CUDA and unpickled on a CPU-only
+        # machine resolves amp again: float32 there
+        X, y = make_ragged()
+        clf = LSTMClassifier(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+        assert clf.net_.amp == "auto"
+        assert resolve_amp(clf.net_.amp, "cuda") == torch.float16
+        assert clf.net_._scaler() is None
+
+    def test_amp_true_with_an_accelerator_is_refused(self, make_ragged):
+        class FakeAccelerator:
+            device = "cpu"
+
+            def prepare(self, *args):
+                return args
+
+            def unwrap_model(self, model, **kwargs):
+                return model
+
+        X, y = make_ragged()
+        with pytest.raises(ValueError, match="accelerator's own"):
+            LSTMClassifier(max_epochs=1, amp=True, accelerator=FakeAccelerator()).fit(X, y)
+
+    def test_rejects_bad_values(self, make_ragged):
+        X, y = make_ragged()
+        with pytest.raises(ValueError, match="amp"):
+            LSTMClassifier(amp="fp16").fit(X, y)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+class TestOnCuda:
+    def test_auto_is_float16_with_scaling_and_pinned_batches(self, make_ragged):
+        X, y = make_ragged()
+        clf = CNNClassifier(channels=(4, 4), max_epochs=3, device="cuda", random_state=0,
+                            callbacks=[_Dtypes()]).fit(X, y)
+        assert _seen(clf) == {torch.float16}
+        assert clf.net_.grad_scaler_.is_enabled()
+        assert clf.net_.get_params()["iterator_train__pin_memory"]
+        proba = clf.predict_proba(X)
+        assert proba.dtype == np.float32 and np.isfinite(proba).all()
+        off = CNNClassifier(channels=(4, 4), max_epochs=3, device="cuda", random_state=0,
+                            amp=False).fit(X, y)
+        np.testing.assert_allclose(proba, off.predict_proba(X), atol=0.1)

@@ -1,0 +1,198 @@
+"""Tests of the data side of the estimators (spectroclf.nets._data): the dataset, the
+padding collate, the length-bucketing sampler and loader, and ``bucket_by_length``."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from torch.utils.data import Subset, TensorDataset
+
+from spectroclf import (
+    CNNClassifier,
+    LSTMClassifier,
+    LSTMRegressor,
+    load_model,
+    save_model,
+)
+from spectroclf.nets._data import (
+    BucketedDataLoader,
+    LengthBucketSampler,
+    SpectrogramDataset,
+    clip_lengths,
+    pad_collate,
+)
+
+
+def _lengths(n=200, seed=0):
+    return np.random.default_rng(seed).integers(1, 500, size=n)
+
+
+def _epoch(sampler):
+    return [list(batch) for batch in sampler]
+
+
+class TestSpectrogramDataset:
+    def test_items_share_memory_and_lengths(self):
+        specs = [np.ones((3, 2), np.float32), np.zeros((5, 2), np.float32)]
+        data = SpectrogramDataset(specs, np.array([1, 0]))
+        x, y = data[1]
+        assert isinstance(x, torch.Tensor) and x.shape == (5, 2) and y == 0
+        assert np.shares_memory(x.numpy(), specs[1])  # no copy per access
+        np.testing.assert_array_equal(data.lengths, [3, 5])
+
+    def test_non_contiguous_clip_is_copied_once(self):
+        spec = np.arange(12, dtype=np.float32).reshape(2, 6)[:, ::2]
+        x, y = SpectrogramDataset([spec])[0]
+        assert x.is_contiguous() and y == 0
+        np.testing.assert_array_equal(x.numpy(), spec)
+
+    def test_pad_collate(self):
+        data = SpectrogramDataset([np.ones((2, 3), np.float32), np.ones((4, 3), np.float32)],
+                                  np.array([0, 1]))
+        Xi, yi = pad_collate([data[0], data[1]])
+        assert Xi["X"].shape == (2, 4, 3)
+        assert Xi["X"][0, 2:].abs().sum() == 0
+        assert Xi["lengths"].tolist() == [2, 4] and yi.tolist() == [0, 1]
+
+
+class TestLengthBucketSampler:
+    @pytest.mark.parametrize("n, batch_size", [(200, 32), (64, 32), (7, 3), (33, 32), (1, 4)])
+    def test_every_clip_once_per_epoch(self, n, batch_size):
+        sampler = LengthBucketSampler(_lengths(n), batch_size, pool_batches=2)
+        for _ in range(3):
+            batches = _epoch(sampler)
+            assert sorted(i for b in batches for i in b) == list(range(n))
+            assert len(batches) == len(sampler) == -(-n // batch_size)
+            assert sum(len(b) < batch_size for b in batches) <= 1
+
+    def test_drop_last_leaves_out_the_remainder_at_random(self):
+        sampler = LengthBucketSampler(_lengths(100), 32, drop_last=True)
+        left_out = set()
+        for _ in range(5):
+            batches = _epoch(sampler)
+            assert len(batches) == len(sampler) == 3
+            assert all(len(b) == 32 for b in batches)
+            seen = [i for b in batches for i in b]
+            assert len(set(seen)) == 96
+            left_out |= set(range(100)) - set(seen)
+        assert len(left_out) > 4  # not always the same (e.g. longest) clips
+
+    def test_batches_hold_clips_of_similar_length(self):
+        lengths = _lengths(256)
+        batches = _epoch(LengthBucketSampler(lengths, 32))  # one pool of 256
+        spans = sorted((lengths[b].min(), lengths[b].max()) for b in batches)
+        for (_, high), (low, _) in zip(spans, spans[1:], strict=False):
+            assert high <= low  # consecutive length ranges, no overlap
+        bucketed = np.mean([lengths[b].max() for b in batches])
+        random = np.mean([lengths[b].max() for b in np.split(np.arange(256), 8)])
+        assert bucketed < 0.8 * random
+
+    def test_padding_is_small_with_pools(self):
+        lengths = _lengths(2000)
+        sampler = LengthBucketSampler(lengths, 32, pool_batches=16)
+        padded = sum(len(b) * lengths[b].max() for b in _epoch(sampler))
+        assert padded < 1.1 * lengths.sum()
+
+    def test_deterministic_per_seed_and_different_across_epochs(self):
+        lengths = _lengths(300)
+        a = LengthBucketSampler(lengths, 16, generator=torch.Generator().manual_seed(3))
+        b = LengthBucketSampler(lengths, 16, generator=torch.Generator().manual_seed(3))
+        c = LengthBucketSampler(lengths, 16, generator=torch.Generator().manual_seed(4))
+        first, second = _epoch(a), _epoch(a)
+        assert first == _epoch(b) and second == _epoch(b)
+        assert first != second  # a new order every epoch
+        assert first != _epoch(c)
+
+    def test_global_seed_fixes_the_default_generator(self):
+        lengths = _lengths(300)
+        torch.manual_seed(5)
+        a = [_epoch(LengthBucketSampler(lengths, 16)) for _ in range(2)]
+        torch.manual_seed(5)
+        b = [_epoch(LengthBucketSampler(lengths, 16)) for _ in range(2)]
+        assert a == b and a[0] != a[1]
+
+    def test_batch_order_is_shuffled(self):
+        lengths = np.arange(320)
+        firsts = {tuple(_epoch(LengthBucketSampler(lengths, 32))[0]) for _ in range(5)}
+        assert len(firsts) > 1  # not always the shortest batch first
+
+    def test_without_shuffle_sorted_by_length(self):
+        lengths = np.array([5, 1, 4, 2, 3])
+        assert _epoch(LengthBucketSampler(lengths, 2, shuffle=False)) == [[1], [3, 4], [2, 0]]
+
+
+class TestBucketedDataLoader:
+    def test_subset_lengths_and_batches(self):
+        specs = [np.ones((int(m), 2), np.float32) for m in _lengths(50)]
+        data = SpectrogramDataset(specs, np.arange(50))
+        subset = Subset(Subset(data, list(range(10, 50))), list(range(0, 40, 2)))
+        np.testing.assert_array_equal(clip_lengths(subset),
+                                      data.lengths[np.arange(10, 50)[::2]])
+        loader = BucketedDataLoader(subset, batch_size=8, shuffle=True, drop_last=False,
+                                    collate_fn=pad_collate)
+        seen = []
+        for Xi, yi in loader:
+            assert Xi["X"].shape[1] == Xi["lengths"].max()
+            seen += yi.tolist()
+        assert sorted(seen) == list(range(10, 50, 2))
+
+    def test_refuses_other_datasets(self):
+        with pytest.raises(TypeError, match="SpectrogramDataset"):
+            BucketedDataLoader(TensorDataset(torch.zeros(4, 2)), batch_size=2)
+
+
+class TestBucketByLength:
+    def test_trains_deterministically_and_uses_the_loader(self, make_ragged):
+        X, y = make_ragged()
+        kw = dict(hidden_size=8, max_epochs=3, batch_size=8, bucket_by_length=True,
+                  random_state=0)
+        a = LSTMClassifier(**kw).fit(X, y)
+        assert a.net_.iterator_train is BucketedDataLoader
+        np.testing.assert_array_equal(a.predict_proba(X),
+                                      LSTMClassifier(**kw).fit(X, y).predict_proba(X))
+        other = LSTMClassifier(**{**kw, "random_state": 1}).fit(X, y)
+        assert not np.array_equal(a.predict_proba(X), other.predict_proba(X))
+
+    def test_only_the_batches_change(self, make_ragged):
+        # one batch of every clip per epoch: bucketing only reorders it, so the
+        # training is the same up to float rounding
+        X, y = make_ragged(n=24)
+        kw = dict(hidden_size=8, dropout=0.0, max_epochs=4, batch_size=24, random_state=0)
+        plain = LSTMClassifier(**kw).fit(X, y)
+        bucketed = LSTMClassifier(**kw, bucket_by_length=True).fit(X, y)
+        np.testing.assert_allclose(bucketed.predict_proba(X), plain.predict_proba(X),
+                                   atol=1e-5)
+
+    def test_prediction_keeps_the_input_order(self, make_ragged):
+        X, y = make_ragged()
+        clf = LSTMClassifier(hidden_size=8, max_epochs=2, bucket_by_length=True,
+                             random_state=0).fit(X, y)
+        one_by_one = np.concatenate([clf.predict_proba([x]) for x in X])
+        np.testing.assert_allclose(clf.predict_proba(X), one_by_one, atol=1e-5)
+
+    def test_with_validation_split_and_batch_norm(self, make_ragged, make_regression):
+        X, y = make_ragged(n=49)  # 39 training clips: a last batch of one is dropped
+        clf = CNNClassifier(channels=(4,), max_epochs=2, batch_size=38,
+                            validation_fraction=0.2, bucket_by_length=True,
+                            random_state=0).fit(X, y)
+        assert clf.net_.get_params()["iterator_train__drop_last"]
+        assert len(clf.history_[-1, "batches"]) == 2  # one train batch, one valid batch
+        Xr, yr = make_regression()
+        reg = LSTMRegressor(hidden_size=4, max_epochs=2, validation_fraction=0.25,
+                            bucket_by_length=True, random_state=0).fit(Xr, yr)
+        assert np.isfinite(reg.history_[:, "valid_spearman"]).all()
+
+    def test_clone_and_save_model_keep_it(self, make_ragged, tmp_path):
+        X, y = make_ragged()
+        clf = LSTMClassifier(hidden_size=4, max_epochs=1, bucket_by_length=True,
+                             random_state=0).fit(X, y)
+        assert clone(clf).bucket_by_length is True
+        loaded = load_model(save_model(clf, tmp_path / "m.pt"))
+        assert loaded.bucket_by_length is True
+        assert loaded.net_.iterator_train is BucketedDataLoader
+        np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+    def test_rejects_non_boolean(self, make_ragged):
+        X, y = make_ragged()
+        with pytest.raises(ValueError, match="bucket_by_length"):
+            LSTMClassifier(bucket_by_length="yes").fit(X, y)
