@@ -9,13 +9,10 @@ size (``VmHWM`` from ``/proc/self/status``; Linux) after one epoch of a small
 
 * ``eager`` -- the arrays loaded up front (what ``load_genre_spectrograms(...,
   lazy=False)`` does: ``load_spectrogram`` per file), then ``clf.fit(X, y)``;
-* ``lazy`` -- the paths in (``load_genre_spectrograms(..., lazy=True)``), through
-  ``Pipeline([SpectrogramLoader(), clf]).fit(paths, y)``;
-* ``per-batch`` -- a prototype of the fix proposed in issue #12: the same LSTM module
-  and ``pad_collate`` of :mod:`spectroclf`, fed by a dataset that reads each file when
-  the ``DataLoader`` asks for it (a bare torch loop, one epoch, standardisation
-  statistics from one streaming pass); what the estimator's peak would be if it kept a
-  lazy sequence instead of materialising it;
+* ``paths`` -- the paths in (``load_genre_spectrograms(..., lazy=True)``), through
+  ``Pipeline([SpectrogramLoader(), clf]).fit(paths, y)``: the loader reads every file;
+* ``lazy`` -- the same with ``SpectrogramLoader(lazy=True)``: the estimator gets a
+  ``SpectrogramFiles`` and reads each clip when a batch needs it;
 * ``floor`` -- the same process fitting 32 files: imports, model, one batch.
 
 Goal (issue #12): the lazy route stays < 1 GiB whatever the number of files.
@@ -60,70 +57,6 @@ def _paths(n):
     return (paths * reps)[:n], (list(y) * reps)[:n]
 
 
-class _LazyFiles:
-    """A sequence of spectrogram files, each read when indexed (the proposed fix)."""
-
-    def __init__(self, paths):
-        self.paths = paths
-
-    def __len__(self):
-        return len(self.paths)
-
-    def __getitem__(self, i):
-        from spectroclf.datasets import load_spectrogram
-
-        return load_spectrogram(self.paths[i])
-
-
-class _PerItemDataset:
-    """A torch map-style dataset reading clip ``i`` when the loader asks for it.
-
-    What the estimators' ``SpectrogramDataset`` would do given a lazy sequence and
-    no per-clip work in ``__init__`` (no tensor wrapping or length of every clip).
-    """
-
-    def __init__(self, specs, y):
-        self.specs, self.y = specs, y
-
-    def __len__(self):
-        return len(self.specs)
-
-    def __getitem__(self, i):
-        import torch
-
-        return torch.from_numpy(self.specs[i]), self.y[i]
-
-
-def _per_batch_fit(paths, y):
-    """One epoch of the estimator's module, data read per batch (the proposed fix)."""
-    import numpy as np
-    import torch
-    from torch.utils.data import DataLoader
-
-    from spectroclf.models import LSTM
-    from spectroclf.nets._data import pad_collate
-
-    specs = _LazyFiles(paths)
-    n, total, total_sq = 0, 0.0, 0.0  # one streaming pass: per-bin mean and std
-    for i in range(len(specs)):
-        S = specs[i].astype(np.float64)
-        n, total, total_sq = n + len(S), total + S.sum(0), total_sq + (S**2).sum(0)
-    mean = total / n
-    scale = np.sqrt(np.maximum(total_sq / n - mean**2, 0))
-    scale[scale < 1e-6] = 1.0
-    classes, y_enc = np.unique(y, return_inverse=True)
-    torch.manual_seed(0)
-    module = LSTM(140, len(classes), hidden_size=16, mean=mean.astype(np.float32),
-                  scale=scale.astype(np.float32))
-    opt = torch.optim.Adam(module.parameters(), lr=1e-3)
-    loader = DataLoader(_PerItemDataset(specs, y_enc.astype(np.int64)), batch_size=32,
-                        shuffle=True, collate_fn=pad_collate, drop_last=True)
-    for Xi, yi in loader:
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(module(**Xi), yi).backward()
-        opt.step()
-
-
 def child(mode, n):
     """Run one measurement in this (fresh) process; print one JSON line."""
     import numpy as np  # noqa: F401  (imports before the first reading)
@@ -140,12 +73,10 @@ def child(mode, n):
         X = [load_spectrogram(p) for p in paths]
         loaded = _common.vm_status("VmRSS")
         _estimator().fit(X, y)
-    elif mode == "lazy":
+    elif mode in ("paths", "lazy"):
         loaded = before
-        Pipeline([("load", SpectrogramLoader()), ("clf", _estimator())]).fit(paths, y)
-    elif mode == "per-batch":
-        loaded = before
-        _per_batch_fit(paths, y)
+        loader = SpectrogramLoader(lazy=mode == "lazy")
+        Pipeline([("load", loader), ("clf", _estimator())]).fit(paths, y)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps({
@@ -168,7 +99,7 @@ def run_child(mode, n):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[240, 720, 1440])
-    parser.add_argument("--modes", nargs="+", default=["eager", "lazy", "per-batch"])
+    parser.add_argument("--modes", nargs="+", default=["eager", "paths", "lazy"])
     parser.add_argument("--out", default=None)
     parser.add_argument("--quick", action="store_true",
                         help="120 and 240 files, eager + lazy, to *.quick.json (CI)")
@@ -190,7 +121,7 @@ def main(argv=None):
     for n in args.sizes:  # sizes outside, modes inside: drifting load hits all modes
         for mode in args.modes:
             rows.append(run_child(mode, n))
-            print(f"  {mode:9s} {n:5d} files: peak {rows[-1]['peak_mib']:7.0f} MiB "
+            print(f"  {mode:6s} {n:5d} files: peak {rows[-1]['peak_mib']:7.0f} MiB "
                   f"({rows[-1]['seconds']:.0f} s)")
     for row in rows:
         row["data_float32_mib"] = round(row["files"] * 1292 * 140 * 4 / 2**20, 1)
@@ -214,9 +145,8 @@ def main(argv=None):
                      "batch_size=32, device='cpu', random_state=0); full length, no crop",
         "runs": rows,
         "lazy_below_1_gib": verdict,
-        "note": "peak = VmHWM of a fresh subprocess per run; per-batch is a prototype "
-                "of the proposed fix (bare torch loop with spectroclf's LSTM module and "
-                "pad_collate over a dataset that reads each file when asked for it).",
+        "note": "peak = VmHWM of a fresh subprocess per run; lazy = "
+                "SpectrogramLoader(lazy=True), files read per batch.",
     }
     _common.write(_common.out_path("memory", args.quick, args.out), result)
 

@@ -120,9 +120,16 @@ def check_spectrograms(X, *, estimator, reset):
     Returns
     -------
     specs : list of ndarray of shape (n_frames_i, n_bins), float32
-        Views where possible; nothing is padded.
+        Views where possible; nothing is padded. A lazy sequence of files
+        (:class:`spectroclf.datasets.SpectrogramFiles`) is returned as it is.
     """
-    if isinstance(X, dict) and not hasattr(X, "toarray"):  # dok sparse is a dict
+    if getattr(X, "_lazy_spectrograms", False):
+        # files read when a batch needs them (spectroclf.datasets.SpectrogramFiles):
+        # every clip is checked as it is read
+        if len(X) == 0:
+            raise ValueError("X is empty: expected at least one spectrogram")
+        specs, n_bins = X, X.n_bins
+    elif isinstance(X, dict) and not hasattr(X, "toarray"):  # dok sparse is a dict
         specs = _from_dict(X)
     elif _is_spectrogram_list(X):
         specs = [_as_float_frames(x, i) for i, x in enumerate(X)]
@@ -153,11 +160,12 @@ def check_spectrograms(X, *, estimator, reset):
         )
         return [row[None, :] for row in arr]
 
-    if len(specs) == 0:
-        raise ValueError("X is empty: expected at least one spectrogram")
-    n_bins = specs[0].shape[-1] if specs[0].ndim == 2 else None
-    for i, arr in enumerate(specs):
-        _check_sample(arr, i, n_bins)
+    if not getattr(X, "_lazy_spectrograms", False):
+        if len(specs) == 0:
+            raise ValueError("X is empty: expected at least one spectrogram")
+        n_bins = specs[0].shape[-1] if specs[0].ndim == 2 else None
+        for i, arr in enumerate(specs):
+            _check_sample(arr, i, n_bins)
     if reset:
         estimator.n_features_in_ = n_bins
         if hasattr(estimator, "feature_names_in_"):

@@ -29,7 +29,7 @@ link when symlinks are disabled (the lab's ``multitask/train`` is a link to
 ``genre/train``). The loaders follow such placeholders like links.
 """
 
-from ._arrays import load_spectrogram
+from ._arrays import SpectrogramFiles, load_spectrogram
 from ._extract import extract_lab_layout
 from ._lab import (
     load_genre_spectrograms,
@@ -43,6 +43,7 @@ from ._synthetic import make_lab_data, make_music
 __all__ = [
     "CLASS_MAPPING",
     "load_spectrogram",
+    "SpectrogramFiles",
     "load_genre_spectrograms",
     "load_multitask_spectrograms",
     "merge_classes",

@@ -5,6 +5,7 @@ import contextlib
 import gzip
 import io
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -168,3 +169,55 @@ def load_spectrogram(path, *, feature="fused"):
             f"spectrogram file '{path}' holds {n_bad} NaN or infinite values"
         )
     return np.ascontiguousarray(_features.select_feature(S, feature))
+
+
+class SpectrogramFiles(Sequence):
+    """Spectrogram files that are read one at a time, when indexed.
+
+    A read-only sequence: ``files[i]`` is ``load_spectrogram(paths[i],
+    feature=feature)``, read from disk (or an fsspec URL) at that moment and
+    not kept. The estimators accept it as ``X`` and read each clip when a
+    batch needs it, so fitting on thousands of full-length files holds one
+    batch in memory, not the data set. :class:`~spectroclf.SpectrogramLoader`
+    returns one with ``lazy=True``.
+
+    Parameters
+    ----------
+    paths : sequence of str or path-like
+        Files in the lab layout (``(140, n_frames)`` arrays, ``.npy`` or
+        ``.npy.gz``).
+    feature : {"fused", "mel", "chroma"}, default="fused"
+        Columns kept.
+
+    Attributes
+    ----------
+    n_bins : int
+        Bins of every spectrogram (140, 128 or 12).
+
+    Examples
+    --------
+    >>> from spectroclf.datasets import SpectrogramFiles
+    >>> files = SpectrogramFiles(["1.fused.full.npy.gz"], feature="mel")
+    >>> len(files), files.n_bins
+    (1, 128)
+    """
+
+    #: read by spectroclf's input validation: clips are checked when read
+    _lazy_spectrograms = True
+
+    def __init__(self, paths, *, feature="fused"):
+        _check_feature(feature)
+        self.paths = list(paths)
+        self.feature = feature
+        self.n_bins = _FEATURE_WIDTH[feature]
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return SpectrogramFiles(self.paths[i], feature=self.feature)
+        return load_spectrogram(self.paths[i], feature=self.feature)
+
+    def __repr__(self):
+        return f"SpectrogramFiles({len(self)} files, feature={self.feature!r})"

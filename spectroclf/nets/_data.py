@@ -26,7 +26,8 @@ class SpectrogramDataset(Dataset):
 
     Parameters
     ----------
-    specs : list of ndarray of shape (n_frames_i, n_bins)
+    specs : list of ndarray of shape (n_frames_i, n_bins) or SpectrogramFiles
+        Clips in memory, or files read when indexed.
     y : ndarray of shape (n_samples,) or (n_samples, n_targets), optional
         Encoded targets; zeros stand in at prediction time.
 
@@ -39,13 +40,20 @@ class SpectrogramDataset(Dataset):
     def __init__(self, specs, y=None):
         self.specs = specs
         self.y = np.zeros(len(specs), dtype=np.int64) if y is None else y
-        self._tensors = [torch.from_numpy(np.ascontiguousarray(s)) for s in specs]
+        # clips in memory are wrapped once; a lazy sequence of files is read
+        # when a batch needs a clip, so only lengths are kept of it
+        self._tensors = (
+            [torch.from_numpy(np.ascontiguousarray(s)) for s in specs]
+            if isinstance(specs, (list, tuple)) else None
+        )
         self.lengths = np.fromiter((len(s) for s in specs), dtype=np.int64, count=len(specs))
 
     def __len__(self):
         return len(self.specs)
 
     def __getitem__(self, i):
+        if self._tensors is None:
+            return torch.from_numpy(np.ascontiguousarray(self.specs[i])), self.y[i]
         return self._tensors[i], self.y[i]
 
 

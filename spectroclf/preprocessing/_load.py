@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from .. import features
 from .._io import is_path as _is_path
 from .._validation import check_spectrograms
-from ..datasets import load_spectrogram
+from ..datasets import SpectrogramFiles, load_spectrogram
 from ._base import _check_stateless, _feature_names, _is_tabular, _n_bins
 
 
@@ -20,6 +20,13 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
     ----------
     feature : {"fused", "mel", "chroma"}, default="fused"
         Columns kept: all 140, the 128 mel bands or the 12 chroma bins.
+    lazy : bool, default=False
+        For a list of paths, return a
+        :class:`~spectroclf.datasets.SpectrogramFiles` that reads each file
+        when it is indexed instead of loading them all: the estimators then
+        read a clip when a batch needs it, so fitting on many full-length
+        files holds one batch in memory (a transformer between this one and
+        the estimator, such as :class:`BeatSync`, loads them all again).
 
     Attributes
     ----------
@@ -52,10 +59,14 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
     >>> specs = SpectrogramLoader().fit_transform(["1.fused.full.npy.gz"])  # doctest: +SKIP
     """
 
-    _parameter_constraints = {"feature": [StrOptions({"fused", "mel", "chroma"})]}
+    _parameter_constraints = {
+        "feature": [StrOptions({"fused", "mel", "chroma"})],
+        "lazy": ["boolean"],
+    }
 
-    def __init__(self, *, feature="fused"):
+    def __init__(self, *, feature="fused", lazy=False):
         self.feature = feature
+        self.lazy = lazy
 
     @staticmethod
     def _has_paths(X):
@@ -101,8 +112,9 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
         Returns
         -------
-        specs : list of ndarray of shape (n_frames_i, n_bins_) or ndarray
-            float32, time first; an array for array input.
+        specs : list of ndarray of shape (n_frames_i, n_bins_), ndarray or SpectrogramFiles
+            float32, time first; an array for array input; with ``lazy``
+            and paths, the files, read when indexed.
         """
         self._validate_params()
         if isinstance(X, (str, os.PathLike)):
@@ -110,6 +122,15 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         if self._has_paths(X):
             if len(X) == 0:
                 raise ValueError("X is empty: expected at least one file")
+            if self.lazy:
+                for i, x in enumerate(X):
+                    if not _is_path(x):
+                        raise ValueError(
+                            f"lazy=True reads files when they are needed, but sample "
+                            f"{i} is a {type(x).__name__}, not a path; pass only "
+                            "paths, or lazy=False"
+                        )
+                return SpectrogramFiles(X, feature=self.feature)
             out = []
             for i, x in enumerate(X):
                 if _is_path(x):  # a new contiguous float32 array: no copy needed

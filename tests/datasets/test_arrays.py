@@ -188,3 +188,17 @@ class TestLoadSpectrogramFromURL:
         with pytest.raises(ValueError, match="'memory://spectroclf-bad.npy' is not a "
                            "NumPy .npy file"):
             load_spectrogram("memory://spectroclf-bad.npy")
+
+
+def test_spectrogram_files_is_a_lazy_sequence(tmp_path):
+    from spectroclf.datasets import SpectrogramFiles
+
+    arr = np.arange(140 * 6, dtype=np.float32).reshape(140, 6)
+    np.save(tmp_path / "1.npy", arr)
+    files = SpectrogramFiles([tmp_path / "1.npy", tmp_path / "2.npy"], feature="chroma")
+    assert len(files) == 2 and files.n_bins == 12
+    np.testing.assert_array_equal(files[0], arr.T[:, 128:])
+    with pytest.raises(FileNotFoundError, match="2.npy"):  # read only when indexed
+        files[1]
+    with pytest.raises(ValueError, match="bass"):
+        SpectrogramFiles([tmp_path / "1.npy"], feature="bass")

@@ -15,18 +15,6 @@ from spectroclf import (
 )
 
 FAST = {"max_epochs": 8, "lr": 0.01, "random_state": 0}
-CLASSIFIERS = [
-    LSTMClassifier(hidden_size=16, **FAST),
-    CNNClassifier(channels=(8, 8), **FAST),
-]
-REGRESSORS = [
-    LSTMRegressor(hidden_size=16, **FAST),
-    CNNRegressor(channels=(8, 8), **FAST),
-]
-
-
-def _ids(estimators):
-    return [type(e).__name__ for e in estimators]
 
 
 def test_transfer_learning_copies_body_and_freezes(make_ragged):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
+from spectroclf.datasets import SpectrogramFiles
 from spectroclf.preprocessing import SpectrogramLoader
 
 
@@ -77,3 +78,64 @@ class TestSpectrogramLoader:
     def test_feature_names(self):
         names = SpectrogramLoader(feature="chroma").get_feature_names_out()
         assert list(names[:2]) == ["chroma_C", "chroma_C#"] and len(names) == 12
+
+
+class TestLazy:
+    """``lazy=True``: files are read when a batch needs them, not by transform."""
+
+    @staticmethod
+    def _files(tmp_path, n=12):
+        rng = np.random.default_rng(0)
+        paths, y = [], []
+        for i in range(n):
+            arr = rng.normal(size=(140, int(rng.integers(5, 30)))).astype(np.float32)
+            arr[: 64 if i % 2 else 0] += 2.0  # class 1 lifts the low mel bands
+            path = tmp_path / f"{i}.fused.full.npy"
+            np.save(path, arr)
+            paths.append(str(path))
+            y.append(["rock", "pop"][i % 2])
+        return paths, np.array(y)
+
+    def test_transform_reads_nothing(self, tmp_path, monkeypatch):
+        import spectroclf.datasets._arrays as arrays
+
+        paths, _ = self._files(tmp_path, n=3)
+        reads = []
+        real = arrays.load_spectrogram
+        monkeypatch.setattr(
+            arrays, "load_spectrogram", lambda p, **kw: reads.append(p) or real(p, **kw)
+        )
+        files = SpectrogramLoader(feature="mel", lazy=True).fit_transform(paths)
+        assert isinstance(files, SpectrogramFiles) and reads == []
+        assert len(files) == 3 and files.n_bins == 128
+        S = files[1]
+        assert reads == [paths[1]] and S.shape[1] == 128 and S.dtype == np.float32
+        np.testing.assert_array_equal(S, np.load(paths[1]).T[:, :128])
+        assert isinstance(files[:2], SpectrogramFiles) and len(files[:2]) == 2
+
+    def test_fit_equals_loading_up_front(self, tmp_path):
+        from sklearn.pipeline import make_pipeline
+
+        from spectroclf import LSTMClassifier
+
+        paths, y = self._files(tmp_path)
+
+        def pipe(lazy):
+            clf = LSTMClassifier(hidden_size=8, max_epochs=3, batch_size=4,
+                                 validation_fraction=0.25, random_state=0)
+            return make_pipeline(SpectrogramLoader(lazy=lazy), clf).fit(paths, y)
+
+        lazy, eager = pipe(True), pipe(False)
+        np.testing.assert_array_equal(lazy.predict_proba(paths), eager.predict_proba(paths))
+        assert lazy[-1].n_features_in_ == 140
+
+    def test_errors_name_the_sample_and_the_file(self, tmp_path):
+        from spectroclf import CNNClassifier
+
+        paths, y = self._files(tmp_path, n=4)
+        with pytest.raises(ValueError, match="sample 1 is a ndarray, not a path"):
+            SpectrogramLoader(lazy=True).transform([paths[0], np.zeros((3, 140))])
+        np.save(paths[2], np.zeros((12, 7), dtype=np.float32))  # 12 rows: bad file
+        files = SpectrogramLoader(lazy=True).transform(paths)
+        with pytest.raises(ValueError, match="2.fused.full.npy"):
+            CNNClassifier(channels=(4,), max_epochs=1).fit(files, y)
