@@ -11,19 +11,33 @@ fast, uses a subset of the clips):
   all of ``train`` and scored once on the 80 ``test`` clips;
 * **emotion** -- 5-fold CV mean Spearman rho over the 9 GEMS targets (train clips only: the
   test targets are withheld) of ``StandardScaler + RidgeCV``;
-* with ``--finetune``: :class:`spectroclf.MusicnnClassifier` (fine-tuning the mid and back
-  end) fitted on ``train`` and scored on ``test``, and with ``--finetune-cv`` also its
-  CV accuracy on ``train``; with ``--cnn``: the from-scratch CNN on beat-synced fused
-  spectrograms, for comparison.
+* **defaults** -- :class:`spectroclf.MusicnnClassifier` and
+  :class:`spectroclf.MusicnnRegressor` with their default parameters, fitted on the audio
+  files themselves: 5-fold CV (the same splits) x 3 seeds (``random_state`` 0, 1, 2) of the
+  genre accuracy and of the mean Spearman rho over the 9 emotion targets, mean and std
+  over the 15 (fold, seed) pairs, beside the linear baselines on the frozen embedding;
+  ``--variants`` adds a few non-default settings through ``set_params``;
+* with ``--finetune``: :class:`spectroclf.MusicnnClassifier` (``freeze="frontend"``,
+  fine-tuning the mid and back end) fitted on ``train`` and scored on ``test``, and with
+  ``--finetune-cv`` also its CV accuracy on ``train``; with ``--cnn``: the from-scratch CNN
+  on beat-synced fused spectrograms, for comparison.
 
 Per-clip network outputs and log-mel spectrograms are cached with :class:`joblib.Memory`
-(``--cache``, default ``/tmp/spectroclf-bench-musicnn``), so re-runs are fast.
-Results are printed and written to ``benchmarks/results/musicnn.json``.
+(``--cache``, default ``/tmp/spectroclf-bench-musicnn``; the estimators get it as their
+``memory``), so re-runs are fast. Results are printed and written to
+``benchmarks/results/musicnn.json``; ``--sections`` runs only some of them and keeps the
+others' entries of an earlier run.
+
+``--quick`` (CI; no shared data needed, well under a minute): the defaults on 16
+generated 3-s clips of two genres (:func:`spectroclf.make_music`), 2-fold CV x 1 seed,
+written to ``results/musicnn.quick.json``.
 
 Run from the repository root::
 
     python benchmarks/bench_musicnn.py [--finetune] [--finetune-cv] [--cnn]
+    python benchmarks/bench_musicnn.py --sections defaults [--variants]
     python benchmarks/bench_musicnn.py --throughput-only   # refresh the throughput entry
+    python benchmarks/bench_musicnn.py --quick
 
 The throughput is profiled stage by stage by ``bench_embedding.py``.
 """
@@ -52,7 +66,7 @@ from sklearn.preprocessing import StandardScaler
 import spectroclf
 from spectroclf.datasets import shared_data_dir
 from spectroclf.features import load_audio
-from spectroclf.metrics import spearman_score
+from spectroclf.metrics import spearman_score, spearman_scorer
 from spectroclf.musicnn import (
     MusicnnEmbedding,
     load_musicnn,
@@ -149,69 +163,12 @@ def measure_throughput(paths):
     }
 
 
-def main():
-    global _mel
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", default="/tmp/spectroclf-bench-musicnn")
-    parser.add_argument("--models", nargs="+", default=["MSD_musicnn"])
-    parser.add_argument("--throughput-clips", type=int, default=12)
-    parser.add_argument("--throughput-only", action="store_true",
-                        help="measure the throughput and update only that entry of --out")
-    parser.add_argument("--finetune", action="store_true")
-    parser.add_argument("--finetune-cv", action="store_true")
-    parser.add_argument("--finetune-epochs", type=int, default=8)
-    parser.add_argument("--finetune-lr", type=float, default=1e-4)
-    parser.add_argument("--finetune-seconds", type=float, default=None,
-                        help="keep only the middle N seconds of each clip for fine-tuning")
-    parser.add_argument("--cnn", action="store_true")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "musicnn.json"))
-    args = parser.parse_args()
-
-    data_dir = shared_data_dir()
-    if data_dir is None or not (data_dir / "emotify" / "audio").is_dir():
-        raise SystemExit("the shared data (../shared/data/emotify) was not found")
-    meta = read_metadata(data_dir)
-    memory = Memory(args.cache, verbose=0)
-    _mel = memory.cache(clip_mel)
-    layers_cached = memory.cache(clip_layers)
-    results = {
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "spectroclf": spectroclf.__version__,
-            "torch": torch.__version__,
-        },
-        "data": {"train_clips": int((meta["split"] == "train").sum()),
-                 "test_clips": int((meta["split"] == "test").sum())},
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-
-    def save():
-        out.write_text(json.dumps(results, indent=2) + "\n")
-
-    # -- throughput ---------------------------------------------------------------
-    n = args.throughput_clips
-    if args.throughput_only:
-        previous = json.loads(out.read_text()) if out.exists() else {}
-        previous["throughput"] = measure_throughput(list(meta["path"][:n]))
-        previous["throughput"]["machine"] = results["machine"]  # "machine": the rest's
-        out.write_text(json.dumps(previous, indent=2) + "\n")
-        print(f"wrote {out} (throughput only)")
-        return
-    if n == 0:  # keep the throughput of an earlier run, if any
-        results["throughput"] = (
-            json.loads(out.read_text()).get("throughput") if out.exists() else None
-        )
-    else:
-        results["throughput"] = measure_throughput(list(meta["path"][:n]))
-    save()
-
+def bench_linear(meta, models, layers_cached):
+    """Linear models on pooled musicnn features (the frozen-embedding baselines)."""
     # -- features -------------------------------------------------------------------
     start = time.perf_counter()
     per_patch = {}
-    for model in args.models:
+    for model in models:
         per_patch[model] = [
             layers_cached(p, os.path.getmtime(p), model) for p in meta["path"]
         ]
@@ -224,7 +181,7 @@ def main():
     kf = KFold(5, shuffle=True, random_state=0)
 
     configs = []
-    for model in args.models:
+    for model in models:
         for layers in (["penultimate"], ["taggram"], ["mean_pool"],
                        ["penultimate", "taggram"]):
             for pooling in ("mean", "mean+max"):
@@ -238,11 +195,14 @@ def main():
         reg = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 5, 13)))
         pred = cross_val_predict(reg, X[idx_train], Y_emo, cv=kf)
         rho = spearman_score(Y_emo, pred)
+        rho_folds = cross_val_score(reg, X[idx_train], Y_emo, cv=kf, scoring=spearman_scorer)
         genre_rows.append({"features": name, "dim": X.shape[1],
                            "cv_accuracy": round(float(acc.mean()), 4),
                            "cv_accuracy_std": round(float(acc.std()), 4)})
         emo_rows.append({"features": name, "dim": X.shape[1],
-                         "cv_spearman": round(float(rho), 4)})
+                         "cv_spearman": round(float(rho), 4),
+                         "cv_spearman_per_fold_mean": round(float(rho_folds.mean()), 4),
+                         "cv_spearman_per_fold_std": round(float(rho_folds.std()), 4)})
         print(f"{name:45s} dim={X.shape[1]:5d}  genre CV acc {acc.mean():.3f} "
               f"+/- {acc.std():.3f}   emotion CV rho {rho:.3f}")
 
@@ -253,7 +213,7 @@ def main():
     clf.fit(X[idx_train], y_genre[idx_train])
     test_acc = clf.score(X[idx_test], y_genre[idx_test])
     # the default MusicnnEmbedding (penultimate, mean) as well, fixed in advance
-    X0 = np.stack([pool(p, ["penultimate"], "mean") for p in per_patch[args.models[0]]])
+    X0 = np.stack([pool(p, ["penultimate"], "mean") for p in per_patch[models[0]]])
     clf0 = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=5000))
     test_acc0 = clf0.fit(X0[idx_train], y_genre[idx_train]).score(X0[idx_test], y_genre[idx_test])
     best_emo = max(emo_rows, key=lambda r: r["cv_spearman"])
@@ -267,7 +227,7 @@ def main():
             Y_emo, cv=kf),
         multioutput="raw_values",
     )
-    results["genre"] = {
+    genre = {
         "model": "StandardScaler + LogisticRegression(C=0.1)",
         "cv": "StratifiedKFold(5, shuffle=True, random_state=0) on the 240 train clips",
         "configs": genre_rows,
@@ -276,10 +236,12 @@ def main():
         "selected_test_accuracy": round(float(test_acc), 4),
         "default_penultimate_mean_test_accuracy": round(float(test_acc0), 4),
     }
-    results["emotion"] = {
+    emotion = {
         "model": "StandardScaler + RidgeCV(alphas=logspace(-1, 5, 13))",
         "cv": "KFold(5, shuffle=True, random_state=0) on the 240 train clips; "
-              "mean Spearman rho over the 9 GEMS targets of the out-of-fold predictions",
+              "cv_spearman: mean Spearman rho over the 9 GEMS targets of the out-of-fold "
+              "predictions; cv_spearman_per_fold_*: the same within each fold (as the "
+              "'defaults' entry reports)",
         "configs": emo_rows,
         "selected_by_cv": best_emo["features"],
         "selected_cv_spearman": best_emo["cv_spearman"],
@@ -289,8 +251,186 @@ def main():
     print(f"genre: best by CV {best['features']} ({best['cv_accuracy']:.3f}); "
           f"test accuracy {test_acc:.3f} (default penultimate/mean: {test_acc0:.3f})")
     print(f"emotion: best by CV {best_emo['features']} rho {best_emo['cv_spearman']:.3f}")
-    save()
 
+    return genre, emotion
+
+
+def _cv_rows(make, X, y, cv, seeds, score):
+    """``score(y_true, y_pred)`` of ``make(seed)`` on every (fold, seed) pair."""
+    scores, seconds = [], []
+    for seed in seeds:
+        for tr, te in cv.split(np.zeros(len(y)), y if y.ndim == 1 else None):
+            start = time.perf_counter()
+            est = make(seed).fit([X[i] for i in tr], y[tr])
+            scores.append(score(y[te], est.predict([X[i] for i in te])))
+            seconds.append(time.perf_counter() - start)
+    scores = np.asarray(scores).reshape(len(seeds), -1)
+    return {
+        "mean": round(float(scores.mean()), 4),
+        "std": round(float(scores.std()), 4),
+        "per_seed_mean": [round(float(v), 4) for v in scores.mean(1)],
+        "per_fold_mean": [round(float(v), 4) for v in scores.mean(0)],
+        "fit_predict_seconds_median": round(float(np.median(seconds)), 2),
+    }
+
+
+def _accuracy(y_true, y_pred):
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+#: non-default settings measured by ``--variants`` (name, set_params)
+VARIANTS = {
+    "classifier": [
+        ("dropout=0.5", {"dropout": 0.5}),
+        ("max_epochs=100", {"max_epochs": 100}),
+        ("lr=3e-3", {"lr": 3e-3}),
+    ],
+    "regressor": [
+        ("dropout=0.5", {"dropout": 0.5}),
+        ("max_epochs=200", {"max_epochs": 200}),
+        ("lr=3e-3", {"lr": 3e-3}),
+    ],
+}
+
+
+def bench_defaults(paths, y_genre, Y_emo, *, memory, seeds, n_splits=5, variants=False):
+    """5-fold CV x seeds of MusicnnClassifier() and MusicnnRegressor() on audio files."""
+    from spectroclf.musicnn import MusicnnClassifier, MusicnnRegressor
+
+    skf = StratifiedKFold(n_splits, shuffle=True, random_state=0)
+    kf = KFold(n_splits, shuffle=True, random_state=0)
+    paths = list(paths)
+    start = time.perf_counter()
+    if memory is not None:  # the backbone's features of every clip, once, into memory
+        MusicnnRegressor(max_epochs=0, memory=memory).fit(paths, Y_emo)
+    first_pass = time.perf_counter() - start
+    out = {"cv": f"StratifiedKFold / KFold({n_splits}, shuffle=True, random_state=0) x "
+                 f"random_state in {list(seeds)}; mean and std over the "
+                 f"{n_splits * len(seeds)} (fold, seed) pairs",
+           "input": "audio file paths (the estimators decode them, cached with memory=)",
+           "features_first_pass_seconds": round(first_pass, 1),
+           "classifier": [], "regressor": []}
+    tasks = (
+        ("classifier", MusicnnClassifier, y_genre, skf, _accuracy, "accuracy"),
+        ("regressor", MusicnnRegressor, Y_emo, kf, spearman_score, "mean Spearman rho"),
+    )
+    for key, cls, y, cv, score, metric in tasks:
+        settings = [("defaults", {})] + (VARIANTS[key] if variants else [])
+        for name, params in settings:
+            def make(seed, cls=cls, params=params):
+                return cls(memory=memory, random_state=seed, **params)
+            row = {"estimator": f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})",
+                   "setting": name, "metric": metric,
+                   **_cv_rows(make, paths, y, cv, seeds, score)}
+            out[key].append(row)
+            print(f"{row['estimator']:45s} {metric:18s} {row['mean']:.4f} +/- {row['std']:.4f} "
+                  f"(per seed {row['per_seed_mean']}, {row['fit_predict_seconds_median']} s "
+                  "per fit+predict)", flush=True)
+    return out
+
+
+def main_quick(args):
+    """CI: the defaults on generated clips, no shared data (well under a minute)."""
+    from _common import machine, out_path, write
+
+    from spectroclf import make_music
+
+    start = time.perf_counter()
+    music = make_music(16, genres=2, duration=3.0, random_state=0)
+    result = {"machine": machine(), "quick": True,
+              "data": "make_music(16, genres=2, duration=3.0, random_state=0): 2 genres, "
+                      "3 emotion targets; 2-fold CV x 1 seed",
+              "defaults": bench_defaults(music.data, np.asarray(music.target),
+                                         music.emotion, memory=None, seeds=(0,),
+                                         n_splits=2)}
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    write(out_path("musicnn", True, args.out), result)
+
+
+SECTIONS = ("throughput", "linear", "defaults")
+
+
+def main():
+    global _mel
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="CI: the defaults on generated clips (no shared data)")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                        help="what to measure; the other entries of --out are kept")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--variants", action="store_true",
+                        help="with the defaults, a few non-default settings too")
+    parser.add_argument("--cache", default="/tmp/spectroclf-bench-musicnn")
+    parser.add_argument("--models", nargs="+", default=["MSD_musicnn"])
+    parser.add_argument("--throughput-clips", type=int, default=12)
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="measure the throughput and update only that entry of --out")
+    parser.add_argument("--finetune", action="store_true")
+    parser.add_argument("--finetune-cv", action="store_true")
+    parser.add_argument("--finetune-epochs", type=int, default=8)
+    parser.add_argument("--finetune-lr", type=float, default=1e-4)
+    parser.add_argument("--finetune-seconds", type=float, default=None,
+                        help="keep only the middle N seconds of each clip for fine-tuning")
+    parser.add_argument("--cnn", action="store_true")
+    parser.add_argument("--out", default=None,
+                        help="JSON file (default results/musicnn.json, or "
+                             "results/musicnn.quick.json with --quick)")
+    args = parser.parse_args()
+    if args.quick:
+        return main_quick(args)
+    if args.out is None:
+        args.out = str(ROOT / "benchmarks" / "results" / "musicnn.json")
+
+    data_dir = shared_data_dir()
+    if data_dir is None or not (data_dir / "emotify" / "audio").is_dir():
+        raise SystemExit("the shared data (../shared/data/emotify) was not found")
+    meta = read_metadata(data_dir)
+    memory = Memory(args.cache, verbose=0)
+    _mel = memory.cache(clip_mel)
+    layers_cached = memory.cache(clip_layers)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    sections = ["throughput"] if args.throughput_only else args.sections
+    results = {
+        **previous,
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "spectroclf": spectroclf.__version__,
+            "torch": torch.__version__,
+        },
+        "data": {"train_clips": int((meta["split"] == "train").sum()),
+                 "test_clips": int((meta["split"] == "test").sum())},
+        "sections_of_this_run": sections,
+    }
+
+    def save():
+        out.write_text(json.dumps(results, indent=2) + "\n")
+
+    n = args.throughput_clips
+    if "throughput" in sections and n > 0:
+        results["throughput"] = measure_throughput(list(meta["path"][:n]))
+        results["throughput"]["machine"] = results["machine"]
+        save()
+    if args.throughput_only:
+        print(f"wrote {out} (throughput only)")
+        return
+
+    idx_train = np.flatnonzero(meta["split"] == "train")
+    idx_test = np.flatnonzero(meta["split"] == "test")
+    y_genre = meta["genre"]
+    skf = StratifiedKFold(5, shuffle=True, random_state=0)
+    if "linear" in sections:
+        results["genre"], results["emotion"] = bench_linear(meta, args.models, layers_cached)
+        save()
+    if "defaults" in sections:
+        results["defaults"] = bench_defaults(
+            list(meta["path"][idx_train]), y_genre[idx_train], meta["emotion"][idx_train],
+            memory=args.cache, seeds=args.seeds, variants=args.variants,
+        )
+        save()
     if args.cnn:
         results["cnn_from_scratch"] = bench_cnn(data_dir)
         save()
@@ -305,6 +445,7 @@ def main():
         )
         results["finetune"]["clip_seconds"] = args.finetune_seconds or 30.0
         save()
+    save()
     print(f"wrote {out}")
 
 
@@ -333,7 +474,8 @@ def bench_finetune(mels, y, idx_train, idx_test, skf, epochs, with_cv, lr):
     from spectroclf.musicnn import MusicnnClassifier
 
     def make():
-        return MusicnnClassifier(freeze="frontend", lr=lr, max_epochs=epochs, random_state=0)
+        return MusicnnClassifier(freeze="frontend", lr=lr, max_epochs=epochs, dropout=0.5,
+                                 random_state=0)
 
     row = {"model": f"MusicnnClassifier(freeze='frontend', lr={lr:g}, max_epochs={epochs}, "
                     "random_state=0) on musicnn log-mels"}

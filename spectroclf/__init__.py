@@ -53,6 +53,7 @@ _PUBLIC = {
         "LSTMRegressor",
         "CNNClassifier",
         "CNNRegressor",
+        "JointCNN",
         "dask_client",
     ],
     "musicnn": [

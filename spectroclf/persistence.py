@@ -28,7 +28,8 @@ key                           value
                               ``n_epochs_``, ``device_``, ``classes_``
                               (``{"values": list, "dtype": str}``, so that
                               integer labels come back as integers),
-                              ``n_outputs_``, ``y_mean_``, ``y_scale_``
+                              ``n_outputs_``, ``n_targets_``, ``y_mean_``,
+                              ``y_scale_``
                               (tensors), ``_single_target``,
                               ``feature_names_in_``, ``drop_last``
 ``"state_dict"``              the torch module's ``state_dict``, on the CPU
@@ -131,6 +132,12 @@ def _params_payload(estimator, notes):
             notes.append(
                 "params['accelerator']: the Accelerator belongs to the process that "
                 "trained (None); pass a new one with set_params to train further"
+            )
+            value = None
+        elif name == "memory" and value is not None and not isinstance(value, (str, os.PathLike)):
+            notes.append(
+                "params['memory']: the joblib.Memory object was not saved (None); "
+                "pass it again with set_params to cache"
             )
             value = None
         elif name == "optimizer" and isinstance(value, type):
@@ -294,7 +301,7 @@ def save_model(estimator, path, *, metadata=None):
     }
     if hasattr(estimator, "classes_"):
         fitted["classes_"] = _classes_payload(estimator.classes_)
-    for attr in ("n_outputs_", "_single_target"):
+    for attr in ("n_outputs_", "n_targets_", "_single_target"):
         if hasattr(estimator, attr):
             fitted[attr] = _plain(getattr(estimator, attr), attr, notes)
     for attr in ("y_mean_", "y_scale_"):
@@ -508,6 +515,11 @@ def load_model(path, *, map_location=None, return_metadata=False):
         estimator.classes_ = _array_restore(fitted["classes_"])
         n_outputs = len(estimator.classes_)
         y_enc = np.arange(n_outputs, dtype=np.int64)  # every class once
+        if "n_targets_" in fitted:  # JointCNN: the class logits, then the targets
+            estimator.n_targets_ = int(fitted["n_targets_"])
+            estimator.y_mean_ = _array_restore(fitted["y_mean_"])
+            estimator.y_scale_ = _array_restore(fitted["y_scale_"])
+            n_outputs += estimator.n_targets_
     else:
         estimator.n_outputs_ = int(fitted["n_outputs_"])
         estimator._single_target = bool(fitted["_single_target"])

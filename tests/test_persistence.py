@@ -224,6 +224,18 @@ def test_musicnn_save_load(tmp_path):
     assert loaded.get_params() == est.get_params()
     _assert_same(est, loaded, X)
 
+    # a joblib.Memory object is a cache handle, not a parameter value to save
+    from joblib import Memory
+
+    est.set_params(memory=Memory(tmp_path / "cache", verbose=0))
+    save_model(est, tmp_path / "m2.pt")
+    assert load_model(tmp_path / "m2.pt").memory is None
+    notes = torch.load(tmp_path / "m2.pt", weights_only=True)["notes"]
+    assert any("memory" in n for n in notes)
+    est.set_params(memory=str(tmp_path / "cache"))  # a path is kept
+    save_model(est, tmp_path / "m3.pt")
+    assert load_model(tmp_path / "m3.pt").memory == str(tmp_path / "cache")
+
 
 class TestReferenceFile:
     """The committed file of format 1 must load and predict the same forever."""

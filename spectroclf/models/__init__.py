@@ -5,11 +5,14 @@ of shape ``(batch, max_len, n_bins)`` and the true ``lengths`` of shape
 ``(batch,)`` (frames past ``lengths[i]`` are padding and never influence the
 output), and return ``(batch, n_outputs)`` scores. Each has a ``head`` (the
 last linear layer) and everything before it, so that a trained network can be
-reused with a new head (transfer learning). The pretrained musicnn network,
+reused with a new head (transfer learning). :class:`JointLoss` is the loss of a
+network whose outputs are class logits and regression targets side by side
+(see :class:`spectroclf.JointCNN`). The pretrained musicnn network,
 its weights and its fine-tuning head live in :mod:`spectroclf.musicnn`.
 """
 
 from ._cnn import CNN
+from ._joint import JointLoss, head_losses
 from ._lstm import LSTM
 
-__all__ = ["CNN", "LSTM"]
+__all__ = ["CNN", "LSTM", "JointLoss", "head_losses"]

@@ -166,11 +166,16 @@ class _SpectrogramNet(BaseEstimator):
             return 0.1
         return self.validation_fraction
 
-    def _build_net(self, y_enc, n_outputs, mean, scale, seed, n_train):
+    def _collates(self, specs, mean, n_outputs):
+        """Collate functions of the training and the validation batches."""
+        return pad_collate, pad_collate
+
+    def _build_net(self, y_enc, n_outputs, mean, scale, seed, n_train, collates=None):
         optimizer, optimizer_kwargs = (
             _OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str)
             else (self.optimizer, {})
         )
+        collates = collates or (pad_collate, pad_collate)
         fraction = self._validation_fraction()
         train_split = (
             None if fraction is None
@@ -210,8 +215,8 @@ class _SpectrogramNet(BaseEstimator):
             train_split=train_split,
             callbacks=self._callbacks(seed),
             iterator_train__shuffle=True,
-            iterator_train__collate_fn=pad_collate,
-            iterator_valid__collate_fn=pad_collate,
+            iterator_train__collate_fn=collates[0],
+            iterator_valid__collate_fn=collates[1],
             iterator_train__pin_memory=pin,
             iterator_valid__pin_memory=pin,
             # A last training batch of one sample breaks batch normalisation.
@@ -303,6 +308,7 @@ class _SpectrogramNet(BaseEstimator):
             mean, scale = _frame_statistics(specs)
         else:  # the module normalises its own input (pretrained musicnn)
             mean, scale = None, None
+        collates = self._collates(specs, mean, n_outputs)
         dataset = SpectrogramDataset(specs, y_enc)
         fraction = self._validation_fraction()
         n_train = len(specs) if fraction is None else int(len(specs) * (1 - fraction))
@@ -310,7 +316,9 @@ class _SpectrogramNet(BaseEstimator):
         devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            self.net_ = self._build_net(y_enc, n_outputs, mean, scale, seed, n_train)
+            self.net_ = self._build_net(
+                y_enc, n_outputs, mean, scale, seed, n_train, collates
+            )
             self.net_.initialize()
             if self.init_from is not None:
                 self._transfer(self.net_)

@@ -5,6 +5,12 @@ import numbers
 from sklearn.utils._param_validation import Interval
 
 from ..models import CNN
+from ._augment import (
+    AUGMENT_CLASSIFIER_DOC,
+    AUGMENT_CONSTRAINTS,
+    AUGMENT_REGRESSOR_DOC,
+    _AugmentMixin,
+)
 from ._base import _RUN_DOC, _TRAINING_DOC, _SpectrogramNet, _store_params
 from ._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
 
@@ -33,7 +39,7 @@ class _CNNMixin:
     _batch_norm = True
 
 
-class CNNClassifier(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
+class CNNClassifier(_CNNMixin, _AugmentMixin, _ClassifierMixin, _SpectrogramNet):
     __doc__ = f"""Genre (or any label) classifier: a CNN over the spectrogram as an image.
 
     Stacks of Conv2d → BatchNorm → ReLU → MaxPool over the standardised
@@ -41,7 +47,7 @@ class CNNClassifier(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
     steps, so clips of any length work.
 
     Parameters
-    ----------{_CNN_DOC}
+    ----------{_CNN_DOC}{AUGMENT_CLASSIFIER_DOC}
     class_weight : "balanced", dict or None, default=None
         Weights of the classes in the loss.{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
     classes_ : ndarray of shape (n_classes,)
@@ -61,12 +67,14 @@ class CNNClassifier(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
     """
 
     _parameter_constraints = {
-        **_SpectrogramNet._parameter_constraints, **_CNN_CONSTRAINTS, **_CLASS_WEIGHT
+        **_SpectrogramNet._parameter_constraints, **_CNN_CONSTRAINTS,
+        **AUGMENT_CONSTRAINTS, **_CLASS_WEIGHT
     }
 
     def __init__(
         self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2,
-        class_weight=None, lr=1e-3, max_epochs=30, batch_size=32,
+        crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0, class_weight=None,
+        lr=1e-3, max_epochs=30, batch_size=32,
         bucket_by_length=False, optimizer="adam", weight_decay=0.0,
         validation_fraction=None, early_stopping=False, n_iter_no_change=5,
         callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
@@ -75,7 +83,7 @@ class CNNClassifier(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
         _store_params(self, locals())
 
 
-class CNNRegressor(_CNNMixin, _RegressorMixin, _SpectrogramNet):
+class CNNRegressor(_CNNMixin, _AugmentMixin, _RegressorMixin, _SpectrogramNet):
     __doc__ = f"""Regressor of one or many targets: a CNN over the spectrogram as an image.
 
     The network of :class:`CNNClassifier` with one linear output per target,
@@ -84,7 +92,7 @@ class CNNRegressor(_CNNMixin, _RegressorMixin, _SpectrogramNet):
     genre network for emotion (transfer learning).
 
     Parameters
-    ----------{_CNN_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_CNN_DOC}{AUGMENT_REGRESSOR_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -99,10 +107,13 @@ class CNNRegressor(_CNNMixin, _RegressorMixin, _SpectrogramNet):
     (30,)
     """
 
-    _parameter_constraints = {**_SpectrogramNet._parameter_constraints, **_CNN_CONSTRAINTS}
+    _parameter_constraints = {
+        **_SpectrogramNet._parameter_constraints, **_CNN_CONSTRAINTS, **AUGMENT_CONSTRAINTS
+    }
 
     def __init__(
-        self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2, lr=1e-3,
+        self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2,
+        crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0, lr=1e-3,
         max_epochs=15, batch_size=32, bucket_by_length=False, optimizer="adam",
         weight_decay=0.0, validation_fraction=None, early_stopping=False,
         n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,

@@ -5,6 +5,12 @@ import numbers
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..models import LSTM
+from ._augment import (
+    AUGMENT_CLASSIFIER_DOC,
+    AUGMENT_CONSTRAINTS,
+    AUGMENT_REGRESSOR_DOC,
+    _AugmentMixin,
+)
 from ._base import _RUN_DOC, _TRAINING_DOC, _SpectrogramNet, _store_params
 from ._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
 
@@ -32,7 +38,7 @@ _LSTM_CONSTRAINTS = {
 }
 
 
-class LSTMClassifier(_ClassifierMixin, _SpectrogramNet):
+class LSTMClassifier(_AugmentMixin, _ClassifierMixin, _SpectrogramNet):
     __doc__ = f"""Genre (or any label) classifier: an LSTM over spectrogram frames.
 
     Frames are standardised per bin with statistics of the training clips,
@@ -40,7 +46,7 @@ class LSTMClassifier(_ClassifierMixin, _SpectrogramNet):
     and mapped to class scores; trained with cross-entropy by skorch.
 
     Parameters
-    ----------{_LSTM_DOC}
+    ----------{_LSTM_DOC}{AUGMENT_CLASSIFIER_DOC}
     class_weight : "balanced", dict or None, default=None
         Weights of the classes in the loss; ``"balanced"`` uses
         ``n_samples / (n_classes * count)``.{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
@@ -68,12 +74,14 @@ class LSTMClassifier(_ClassifierMixin, _SpectrogramNet):
     _module = LSTM
     _module_params = tuple(_LSTM_CONSTRAINTS)
     _parameter_constraints = {
-        **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS, **_CLASS_WEIGHT
+        **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS,
+        **AUGMENT_CONSTRAINTS, **_CLASS_WEIGHT
     }
 
     def __init__(
         self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
-        pooling="mean", class_weight=None, lr=1e-3, max_epochs=30, batch_size=32,
+        pooling="mean", crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0,
+        class_weight=None, lr=1e-3, max_epochs=30, batch_size=32,
         bucket_by_length=False, optimizer="adam", weight_decay=0.0,
         validation_fraction=None, early_stopping=False, n_iter_no_change=5,
         callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
@@ -82,7 +90,7 @@ class LSTMClassifier(_ClassifierMixin, _SpectrogramNet):
         _store_params(self, locals())
 
 
-class LSTMRegressor(_RegressorMixin, _SpectrogramNet):
+class LSTMRegressor(_AugmentMixin, _RegressorMixin, _SpectrogramNet):
     __doc__ = f"""Regressor of one or many targets (e.g. valence, energy, danceability): an LSTM.
 
     The network of :class:`LSTMClassifier` with one linear output per target
@@ -90,7 +98,7 @@ class LSTMRegressor(_RegressorMixin, _SpectrogramNet):
     error on standardised targets.
 
     Parameters
-    ----------{_LSTM_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_LSTM_DOC}{AUGMENT_REGRESSOR_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -111,11 +119,14 @@ class LSTMRegressor(_RegressorMixin, _SpectrogramNet):
 
     _module = LSTM
     _module_params = tuple(_LSTM_CONSTRAINTS)
-    _parameter_constraints = {**_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS}
+    _parameter_constraints = {
+        **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS, **AUGMENT_CONSTRAINTS
+    }
 
     def __init__(
         self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
-        pooling="mean", lr=1e-3, max_epochs=15, batch_size=32, bucket_by_length=False,
+        pooling="mean", crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0,
+        lr=1e-3, max_epochs=15, batch_size=32, bucket_by_length=False,
         optimizer="adam", weight_decay=0.0, validation_fraction=None,
         early_stopping=False, n_iter_no_change=5, callbacks=None, checkpoint=None,
         init_from=None, freeze=False, device="auto", accelerator=None, amp="auto",

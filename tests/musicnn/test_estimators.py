@@ -1,23 +1,30 @@
 """Tests of spectroclf.musicnn._estimators: MusicnnClassifier and MusicnnRegressor.
 
-Clips are 3 s (one 187-frame patch) to keep the network cheap."""
+Clips are 3 s (one 187-frame patch) to keep the network cheap; the default
+``freeze="backbone"`` runs the network once per patch and then trains only the
+head, so even its 200 default epochs take a second."""
 
 import pickle
 
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
+import spectroclf.musicnn._frontend as frontend
 from spectroclf.datasets import make_music
 from spectroclf.musicnn import (
     FREEZE_OPTIONS,
     MusicnnClassifier,
     MusicnnMelExtractor,
     MusicnnRegressor,
+    MusicnnTransfer,
     load_musicnn,
+    musicnn_patches,
 )
 from spectroclf.nets import CNNClassifier
 
@@ -26,14 +33,25 @@ N = 187  # frames per musicnn patch
 
 @pytest.fixture(scope="module")
 def fitted(music):
-    """A classifier trained for one epoch (shared by the read-only tests)."""
-    clf = MusicnnClassifier(max_epochs=1, batch_size=4, random_state=0)
+    """A default (frozen-backbone) classifier, shared by the read-only tests."""
+    clf = MusicnnClassifier(max_epochs=20, batch_size=4, random_state=0)
     return clf.fit(music.mels, music.target)
+
+
+@pytest.fixture(scope="module")
+def wav_files(music, tmp_path_factory):
+    """The 8 generated clips as float WAV files at 22 050 Hz."""
+    folder = tmp_path_factory.mktemp("wavs")
+    paths = []
+    for i, y in enumerate(music.data):
+        path = folder / f"clip{i}.wav"
+        sf.write(path, y, 22050, subtype="FLOAT")
+        paths.append(str(path))
+    return paths
 
 
 def _fast(**params):
     return {"max_epochs": 1, "batch_size": 4, "random_state": 0, **params}
-
 
 
 class TestMusicnnClassifier:
@@ -43,13 +61,16 @@ class TestMusicnnClassifier:
         np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
         assert set(fitted.predict(music.mels[:4])) <= set(music.target)
         assert list(fitted.classes_) == sorted(set(music.target))
-        assert fitted.n_features_in_ == 96 and fitted.n_epochs_ == 1
+        assert fitted.n_features_in_ == 96 and fitted.n_epochs_ == 20
+        assert fitted.freeze == "backbone"
 
     def test_input_is_not_standardised(self, fitted):
         std = fitted.net_.module_.standardize
         assert torch.all(std.mean == 0) and torch.all(std.scale == 1)
 
-    def test_prediction_does_not_depend_on_padding(self, fitted, music):
+    @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
+    def test_prediction_does_not_depend_on_padding(self, music, freeze):
+        clf = MusicnnClassifier(freeze=freeze, **_fast()).fit(music.mels, music.target)
         long = np.concatenate([music.mels[0], music.mels[1]])
         padded = {
             "X": np.stack([np.pad(long, ((0, 100), (0, 0)), constant_values=5.0),
@@ -58,17 +79,17 @@ class TestMusicnnClassifier:
             "lengths": np.array([len(long), len(music.mels[3])]),
         }
         np.testing.assert_allclose(
-            fitted.predict_proba(padded), fitted.predict_proba([long, music.mels[3]]),
+            clf.predict_proba(padded), clf.predict_proba([long, music.mels[3]]),
             rtol=1e-5, atol=1e-6,
         )
 
     @pytest.mark.parametrize("freeze", ["frontend", "backbone"])
-    def test_freeze_keeps_pretrained_weights(self, music, freeze):
+    def test_frozen_layers_stay_bit_identical(self, music, freeze):
         clf = MusicnnClassifier(freeze=freeze, lr=1e-3, **_fast())
         clf.fit(music.mels, music.target)
         pretrained = load_musicnn().state_dict()
         tuned = clf.net_.module_.backbone.state_dict()
-        for key, value in tuned.items():
+        for key, value in tuned.items():  # weights and batchnorm statistics
             part = key.split(".")[0]
             if key.endswith("num_batches_tracked"):
                 continue
@@ -77,43 +98,143 @@ class TestMusicnnClassifier:
             else:
                 assert not torch.equal(value, pretrained[key]), key
 
-    def test_clone_and_pickle_round_trip(self, fitted, music):
+    def test_predict_averages_patch_probabilities(self, fitted, music):
+        clip = np.concatenate([music.mels[0], music.mels[5], music.mels[2]])  # 564 frames
+        module = fitted.net_.module_.eval()
+        with torch.no_grad():
+            patches = torch.from_numpy(musicnn_patches(clip))  # 3 consecutive patches
+            per_patch = module.head(module.embed(patches)).softmax(dim=1)
+        assert len(per_patch) == 3
+        np.testing.assert_allclose(
+            fitted.predict_proba([clip])[0], per_patch.mean(0).numpy(), rtol=1e-5, atol=1e-6
+        )
+        overlapping = clone(fitted).set_params(patch_hop=93).fit(music.mels, music.target)
+        module = overlapping.net_.module_.eval()
+        with torch.no_grad():
+            patches = torch.from_numpy(musicnn_patches(clip, patch_hop=93))
+            per_patch = module.head(module.embed(patches)).softmax(dim=1)
+        assert len(per_patch) == 5
+        np.testing.assert_allclose(
+            overlapping.predict_proba([clip])[0], per_patch.mean(0).numpy(),
+            rtol=1e-5, atol=1e-6,
+        )
+
+    def test_clone_pickle_and_grid_search(self, fitted, music, tmp_path):
         params = clone(fitted).get_params()
-        assert params["freeze"] == "frontend" and params["model"] == "MSD_musicnn"
+        assert params["freeze"] == "backbone" and params["model"] == "MSD_musicnn"
         restored = pickle.loads(pickle.dumps(fitted))
         np.testing.assert_array_equal(
             restored.predict_proba(music.mels[:3]), fitted.predict_proba(music.mels[:3])
         )
+        search = GridSearchCV(
+            MusicnnClassifier(max_epochs=5, batch_size=4, memory=str(tmp_path), random_state=0),
+            {"dropout": [0.25, 0.75]}, cv=2,
+        ).fit(music.mels, music.target)
+        assert search.best_params_["dropout"] in (0.25, 0.75)
+
+    def test_save_model_round_trip(self, fitted, music, wav_files, tmp_path):
+        from spectroclf.persistence import load_model, save_model
+
+        save_model(fitted, tmp_path / "clf.pt")
+        loaded = load_model(tmp_path / "clf.pt")
+        assert loaded.get_params() == fitted.get_params()
+        np.testing.assert_array_equal(loaded.predict_proba(wav_files),
+                                      fitted.predict_proba(wav_files))
 
     def test_same_seed_same_predictions(self, fitted, music):
-        again = MusicnnClassifier(**_fast()).fit(music.mels, music.target)
-        np.testing.assert_allclose(
-            again.predict_proba(music.mels[:3]), fitted.predict_proba(music.mels[:3]),
-            rtol=1e-5,
+        again = MusicnnClassifier(max_epochs=20, batch_size=4, random_state=0)
+        again.fit(music.mels, music.target)
+        np.testing.assert_array_equal(
+            again.predict_proba(music.mels[:3]), fitted.predict_proba(music.mels[:3])
         )
 
-    def test_learns_genres_from_audio_in_a_pipeline(self):
+    def test_default_learns_generated_genres(self):
         music = make_music(20, genres=2, duration=3.0, random_state=1)
-        model = make_pipeline(
-            MusicnnMelExtractor(),
-            MusicnnClassifier(lr=1e-3, max_epochs=2, batch_size=6, random_state=0),
-        )
-        model.fit(music.data[:12], music.target[:12])
-        assert model.score(music.data[12:], music.target[12:]) >= 0.75
+        clf = MusicnnClassifier(random_state=0).fit(music.data[:12], music.target[:12])
+        assert clf.score(music.data[12:], music.target[12:]) >= 0.75
 
-    def test_rejects_bad_parameters_and_input(self, music):
+    def test_pipeline_form_still_works(self, music):
+        model = make_pipeline(MusicnnMelExtractor(), MusicnnClassifier(**_fast()))
+        direct = MusicnnClassifier(**_fast()).fit(music.data, music.target)
+        model.fit(music.data, music.target)
+        np.testing.assert_array_equal(
+            model.predict_proba(music.data[:3]), direct.predict_proba(music.data[:3])
+        )
+
+    @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
+    def test_audio_files_and_waveforms_equal_log_mels(self, music, wav_files, freeze):
+        mels = MusicnnMelExtractor().fit_transform(wav_files)
+        ref = MusicnnClassifier(freeze=freeze, **_fast()).fit(mels, music.target)
+        on_files = MusicnnClassifier(freeze=freeze, **_fast()).fit(wav_files, music.target)
+        np.testing.assert_array_equal(on_files.predict_proba(wav_files),
+                                      ref.predict_proba(mels))
+        on_waves = MusicnnClassifier(freeze=freeze, **_fast()).fit(music.data, music.target)
+        np.testing.assert_array_equal(on_waves.predict_proba(music.data),
+                                      ref.predict_proba(music.mels))
+
+    def test_real_audio_file(self, shared_data):
+        path = str(shared_data / "librosa-clips" / "trumpet.ogg")  # 5.3 s
+        mel = MusicnnMelExtractor().fit_transform([path])[0]
+        X_files, X_mels, y = [path, path], [mel, mel[:N]], ["a", "b"]
+        on_files = MusicnnClassifier(**_fast()).fit(X_files, y)
+        on_mels = MusicnnClassifier(**_fast()).fit([mel, mel], y)
+        np.testing.assert_array_equal(on_files.predict_proba(X_files),
+                                      on_mels.predict_proba([mel, mel]))
+        assert on_files.predict_proba(X_mels).shape == (2, 2)
+
+    def test_memory_cache_decodes_and_embeds_once(self, music, wav_files, tmp_path,
+                                                  monkeypatch):
+        cache = tmp_path / "cache"
+        first = MusicnnClassifier(memory=cache, **_fast()).fit(wav_files, music.target)
+        expected = first.predict_proba(wav_files)
+        tuned = MusicnnClassifier(freeze="frontend", lr=1e-3, **_fast())
+        tuned.fit(music.mels, music.target)
+
+        def fail(*args, **kwargs):
+            raise AssertionError("recomputed although cached")
+
+        monkeypatch.setattr(frontend, "load_audio", fail)
+        monkeypatch.setattr(MusicnnTransfer, "embed", fail)
+        again = MusicnnClassifier(memory=cache, **_fast()).fit(wav_files, music.target)
+        np.testing.assert_array_equal(again.predict_proba(wav_files), expected)
+        # the same backbone (init_from a frozen one) hits the cache; another does not
+        MusicnnClassifier(memory=cache, init_from=first, **_fast()).fit(wav_files, music.target)
+        other = MusicnnClassifier(memory=cache, init_from=tuned, **_fast())
+        with pytest.raises(AssertionError, match="recomputed"):
+            other.fit(wav_files, music.target)
+
+    def test_rejects_bad_parameters_and_input(self, music, wav_files, fitted, tmp_path):
         with pytest.raises(InvalidParameterError, match="freeze"):
             MusicnnClassifier(freeze=True).fit(music.mels, music.target)
         with pytest.raises(InvalidParameterError, match="model"):
             MusicnnClassifier(model="musicnn").fit(music.mels, music.target)
+        with pytest.raises(InvalidParameterError, match="patch_hop"):
+            MusicnnClassifier(patch_hop=0).fit(music.mels, music.target)
         wrong_bins = [np.zeros((200, 128), dtype=np.float32)] * 4
-        with pytest.raises(ValueError, match="96-band"):
-            MusicnnClassifier(**_fast()).fit(wrong_bins, [0, 1, 0, 1])
+        for freeze in ("backbone", "frontend"):
+            with pytest.raises(ValueError, match=r"spectrogram 0 has shape \(200, 128\).*"
+                               r"96-band.*MusicnnMelExtractor"):
+                MusicnnClassifier(freeze=freeze, **_fast()).fit(wrong_bins, [0, 1, 0, 1])
+        with pytest.raises(ValueError, match=r"shape \(200, 128\).*pass audio"):
+            fitted.predict_proba(wrong_bins)
+        with pytest.raises(ValueError, match=r"2-D array of shape \(4, 5\).*list\(X\)"):
+            MusicnnClassifier(**_fast()).fit(np.zeros((4, 5)), [0, 1, 0, 1])
+        missing = str(tmp_path / "nowhere.wav")
+        with pytest.raises(FileNotFoundError, match="nowhere.wav"):
+            MusicnnClassifier(**_fast()).fit([wav_files[0], missing], [0, 1])
+        with pytest.raises(FileNotFoundError, match="nowhere.wav"):
+            fitted.predict([missing])
+        with pytest.raises(ValueError, match="mixes audio"):
+            fitted.predict([wav_files[0], music.mels[0]])
+        with pytest.raises(ValueError, match=r"single path.*\[path\]"):
+            fitted.predict(wav_files[0])
+        with pytest.raises(ValueError, match="X has 2 samples but y has 3"):
+            MusicnnClassifier(**_fast()).fit(wav_files[:2], [0, 1, 0])
 
 
 class TestMusicnnRegressor:
     def test_shapes_and_transfer_from_a_classifier(self, fitted, music):
-        reg = MusicnnRegressor(init_from=fitted, freeze="backbone", **_fast())
+        reg = MusicnnRegressor(init_from=fitted, **_fast())
         reg.fit(music.mels, music.emotion)
         assert reg.predict(music.mels[:3]).shape == (3, 3) and reg.n_outputs_ == 3
         ours = reg.net_.module_.backbone.state_dict()
@@ -123,8 +244,35 @@ class TestMusicnnRegressor:
         one = MusicnnRegressor(**_fast()).fit(music.mels, music.emotion[:, 0])
         assert one.predict(music.mels[:3]).shape == (3,)
 
+    def test_save_model_round_trip(self, music, tmp_path):
+        from spectroclf.persistence import load_model, save_model
+
+        reg = MusicnnRegressor(memory=tmp_path / "cache", **_fast())
+        reg.fit(music.data, music.emotion)
+        save_model(reg, tmp_path / "reg.pt")
+        loaded = load_model(tmp_path / "reg.pt")
+        np.testing.assert_array_equal(loaded.predict(music.data), reg.predict(music.data))
+
+    def test_predict_averages_patch_outputs(self, music):
+        reg = MusicnnRegressor(max_epochs=10, random_state=0).fit(music.data, music.emotion)
+        clip = np.concatenate([music.mels[1], music.mels[4]])
+        module = reg.net_.module_.eval()
+        with torch.no_grad():
+            per_patch = module.head(module.embed(torch.from_numpy(musicnn_patches(clip))))
+        expected = per_patch.mean(0).numpy() * reg.y_scale_ + reg.y_mean_
+        np.testing.assert_allclose(reg.predict([clip])[0], expected, rtol=1e-5, atol=1e-6)
+
+    def test_default_learns_generated_energy_and_danceability(self):
+        music = make_music(20, genres=2, duration=3.0, random_state=1)
+        reg = MusicnnRegressor(random_state=0).fit(music.data[:14], music.emotion[:14])
+        pred, true = reg.predict(music.data[14:]), music.emotion[14:]
+        r = [np.corrcoef(pred[:, j], true[:, j])[0, 1] for j in (1, 2)]
+        assert np.mean(r) > 0.5, r
+
     def test_init_from_another_family_is_refused(self, music):
         cnn = CNNClassifier(channels=(4,), max_epochs=1, random_state=0)
         cnn.fit([m[:20] for m in music.mels], music.target)
-        with pytest.raises(ValueError, match="cannot initialise a MusicnnRegressor"):
-            MusicnnRegressor(init_from=cnn, **_fast()).fit(music.mels, music.emotion)
+        for freeze in ("backbone", "frontend"):
+            with pytest.raises(ValueError, match="cannot initialise a MusicnnRegressor"):
+                MusicnnRegressor(init_from=cnn, freeze=freeze, **_fast()).fit(
+                    music.mels, music.emotion)

@@ -68,8 +68,53 @@ class TestMusicnnTransfer:
             assert module.training is (name not in frozen), name
         assert all(p.requires_grad for p in net.head.parameters())
 
+    def test_eval_patch_hop_reads_overlapping_patches(self):
+        torch.manual_seed(0)
+        net = MusicnnTransfer(96, 3, patch_hop=93).eval()
+        clip = torch.rand(3 * N, 96) * 3  # patches at 0, 93, ..., 372: 5 of them
+        with torch.no_grad():
+            out = net(clip[None])
+            patches = torch.from_numpy(musicnn_patches(clip.numpy(), patch_hop=93))
+            expected = net.head(net.embed(patches)).mean(0)
+        assert len(patches) == 5
+        torch.testing.assert_close(out[0], expected)
+
+    def test_average_probabilities_gives_the_mean_softmax(self):
+        torch.manual_seed(0)
+        net = MusicnnTransfer(96, 4, average="probabilities").eval()
+        clip = torch.rand(3 * N, 96) * 3
+        with torch.no_grad():
+            out = net(clip[None])
+            per_patch = net.head(net.embed(clip.reshape(3, N, 96)))
+        torch.testing.assert_close(out.softmax(1)[0], per_patch.softmax(1).mean(0))
+        torch.testing.assert_close(out.exp().sum(), torch.tensor(1.0))
+
+    def test_reads_per_patch_features(self):
+        torch.manual_seed(0)
+        net = MusicnnTransfer(96, 2, average="probabilities").eval()
+        clips = [torch.rand(3 * N, 96) * 3, torch.rand(N, 96) * 3]
+        with torch.no_grad():
+            feats = [net.embed(c.reshape(-1, N, 96)) for c in clips]
+            padded = torch.stack([feats[0], torch.cat([feats[1], torch.full((2, 200), 9.0)])])
+            from_features = net(padded, torch.tensor([3, 1]))
+            from_mels = net(torch.stack([clips[0], torch.cat([clips[1], torch.zeros(2 * N, 96)])]),
+                            torch.tensor([3 * N, N]))
+        torch.testing.assert_close(from_features, from_mels, rtol=1e-4, atol=1e-5)
+        # training: one random valid patch per clip, never the padding
+        net.train()
+        net.dropout.p = 0.0
+        seen = set()
+        for _ in range(30):
+            out = net(padded, torch.tensor([3, 1]))
+            rows = [int(torch.argmin((net.head(feats[0]) - out[0]).abs().sum(1)))]
+            torch.testing.assert_close(out[1], net.head(feats[1])[0])
+            seen.update(rows)
+        assert seen == {0, 1, 2}
+
     def test_rejects_wrong_bins_and_freeze(self):
         with pytest.raises(ValueError, match="96-band log-mel.*MusicnnMelExtractor"):
             MusicnnTransfer(128, 2)
         with pytest.raises(ValueError, match="freeze must be one of"):
             MusicnnTransfer(96, 2, freeze="all")
+        with pytest.raises(ValueError, match="average must be one of"):
+            MusicnnTransfer(96, 2, average="median")
