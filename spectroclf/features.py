@@ -173,8 +173,13 @@ def _decode_error(path, exc):
         return f"{where}: the file is empty (0 bytes)"
     fmt = _sniff(head)
     if fmt is None:
-        # text, allowing a character cut at the end of the 16 bytes read
-        text = head.decode("utf-8", errors="replace").rstrip("\ufffd")
+        # text: valid UTF-8, allowing a character cut at the end of the 16
+        # bytes read (undecodable bytes elsewhere mean binary, not text)
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            cut = exc.end == len(head) and exc.reason == "unexpected end of data"
+            text = head[: exc.start].decode("utf-8") if cut else ""
         if text and all(c.isprintable() or c in "\t\r\n" for c in text):
             return f"{where}: it is a text file, not audio (it starts with {text!r})"
         return (

@@ -286,9 +286,14 @@ class TestFiles:
                 load_genre_spectrograms, d)
 
     @pytest.mark.parametrize("name", ["song.ogg", "song.wav", "song.mp3"])
-    def test_audio_that_does_not_decode(self, tmp_path, name):
+    @pytest.mark.parametrize("content", [
+        os.urandom(2048),
+        # printable bytes around an undecodable one: binary, not text
+        b"abc\xffdefghijklmnop" * 100,
+    ], ids=["random", "invalid-utf8"])
+    def test_audio_that_does_not_decode(self, tmp_path, name, content):
         path = tmp_path / name
-        path.write_bytes(os.urandom(2048))
+        path.write_bytes(content)
         msg = _raises(ValueError, f"could not decode audio file '.*{name}'",
                       load_audio, path)
         assert "is it a valid audio file" in msg
