@@ -18,8 +18,8 @@ from ..nets._base import (
 )
 from ..nets._data import SpectrogramDataset
 from ..nets._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
-from ._frontend import MUSICNN_N_MELS, _check_sources
-from ._inputs import check_bins, input_kind, log_mels, patch_features
+from ._frontend import MUSICNN_N_MELS, _check_sources, _log_mels
+from ._inputs import check_bins, input_kind, patch_features
 from ._network import PRETRAINED_MODELS
 from ._transfer import FREEZE_OPTIONS, MusicnnTransfer
 
@@ -190,6 +190,10 @@ class _MusicnnMixin:
                 check_bins(X)
         return kind, clips
 
+    def _audio_to_mels(self, sources):
+        """musicnn log-mels of checked audio sources (cached in ``memory``)."""
+        return list(_log_mels(sources, sr=self.sr, memory=self.memory, n_jobs=self.n_jobs))
+
     def _features(self, kind, clips, module):
         """The backbone's features of every patch of every clip (cached)."""
         was_training = module.training
@@ -249,7 +253,7 @@ ndarray of shape (n_frames_i, 96), dict, or ndarray
         kind, clips = self._read(X, y=y, reset=True)
         if self.freeze != "backbone":
             if kind == "audio":
-                clips = log_mels(clips, sr=self.sr, memory=self.memory, n_jobs=self.n_jobs)
+                clips = self._audio_to_mels(clips)
             return super().fit(clips, y)
         features = self._features(kind, clips, self._frozen_backbone())
         super().fit(features, y)
@@ -263,8 +267,8 @@ ndarray of shape (n_frames_i, 96), dict, or ndarray
         if self.freeze == "backbone":
             clips = self._features(kind, clips, unwrap_module(self.net_))
         elif kind == "audio":
-            clips = log_mels(clips, sr=self.sr, memory=self.memory, n_jobs=self.n_jobs)
-        return self.net_.predict_proba(SpectrogramDataset(clips))
+            clips = self._audio_to_mels(clips)
+        return self._predict_dataset(SpectrogramDataset(clips))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

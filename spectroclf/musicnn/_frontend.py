@@ -151,6 +151,22 @@ def _clip_mel(source, *, mtime, sr):
     return musicnn_melspectrogram(source, sr=sr)
 
 
+def _mtime(source):
+    """A file's modification time (part of cache keys), None for a waveform."""
+    return os.path.getmtime(source) if isinstance(source, str) else None
+
+
+def _log_mels(sources, *, sr, memory, n_jobs):
+    """Log-mels of checked sources (paths, waveforms), yielded in order, cached in ``memory``.
+
+    The one computation behind :class:`MusicnnMelExtractor` and the musicnn
+    estimators' audio input, so both share cache entries.
+    """
+    calls = [dict(source=s, mtime=_mtime(s), sr=sr) for s in sources]
+    # one_thread=False: the log-mels stay bit for bit those of 0.1
+    return _map_cached(_clip_mel, calls, memory=memory, n_jobs=n_jobs, one_thread=False)
+
+
 
 def _check_sources(X, *, sr):
     """X -> list of paths (str) and 1-D float32 waveforms, naming the bad item."""
@@ -309,24 +325,8 @@ class MusicnnMelExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys
             For a missing or undecodable file or a malformed waveform; the message names it.
         """
         sources = _check_sources(X, sr=self.sr)
-        calls = [
-            dict(
-                source=s,
-                mtime=os.path.getmtime(s) if isinstance(s, str) else None,
-                sr=self.sr,
-            )
-            for s in sources
-        ]
         start = time.perf_counter()
-        specs = list(
-            _map_cached(
-                _clip_mel,
-                calls,
-                memory=self.memory,
-                n_jobs=self.n_jobs,
-                one_thread=False,  # the log-mels stay bit for bit those of 0.1
-            )
-        )
+        specs = list(_log_mels(sources, sr=self.sr, memory=self.memory, n_jobs=self.n_jobs))
         if self.verbose:
             print(
                 f"[MusicnnMelExtractor] {len(sources)} clips in "

@@ -1,7 +1,7 @@
 """What the musicnn estimators read: audio, musicnn log-mels, or the frozen backbone's features.
 
 :class:`~spectroclf.MusicnnClassifier` and :class:`~spectroclf.MusicnnRegressor` take
-audio (file paths or 1-D waveforms), turned into musicnn's log-mel spectrogram here by
+audio (file paths or 1-D waveforms), turned into musicnn's log-mel spectrogram by
 the very function :class:`~spectroclf.MusicnnMelExtractor` uses (so both share the
 ``memory`` cache), or those log-mel spectrograms ``(n_frames, 96)`` themselves. With
 ``freeze="backbone"`` the estimators then read the frozen network once per 3-s patch
@@ -15,11 +15,16 @@ import torch
 from sklearn.utils.validation import check_memory
 
 from .._io import is_path
-from ..preprocessing._extract import _map_cached
-from ._frontend import MUSICNN_N_MELS, _check_sources, _clip_mel, musicnn_patches
+from ._frontend import (
+    MUSICNN_N_MELS,
+    _check_sources,
+    _log_mels,
+    _mtime,
+    musicnn_patches,
+)
 from ._transfer import _EVAL_CHUNK
 
-__all__ = ["input_kind", "check_bins", "log_mels", "patch_features"]
+__all__ = ["input_kind", "check_bins", "patch_features"]
 
 _HOW = (
     "pass audio (a list of file paths or 1-D waveforms) or the output of "
@@ -102,23 +107,6 @@ def check_bins(X):
             )
 
 
-def _mtime(source):
-    return os.path.getmtime(source) if isinstance(source, str) else None
-
-
-def _iter_log_mels(sources, *, sr, memory, n_jobs):
-    calls = [dict(source=s, mtime=_mtime(s), sr=sr) for s in sources]
-    return _map_cached(_clip_mel, calls, memory=memory, n_jobs=n_jobs, one_thread=False)
-
-
-def log_mels(sources, *, sr, memory, n_jobs):
-    """musicnn log-mels ``(n_frames_i, 96)`` of checked audio sources, as a list.
-
-    Exactly :class:`MusicnnMelExtractor`'s computation and cache entries.
-    """
-    return list(_iter_log_mels(sources, sr=sr, memory=memory, n_jobs=n_jobs))
-
-
 def _clip_patch_features(
     clip, *, mtime, sr, patch_hop, backbone, device, mel=None, module=None
 ):
@@ -190,6 +178,6 @@ def patch_features(clips, *, kind, module, patch_hop, sr, memory, n_jobs):
     hits = [use_cache and bool(cached.check_call_in_cache(**k)) for k in keys]
     missing = [k["clip"] for k, hit in zip(keys, hits, strict=True) if not hit]
     # decoded as they are needed (in parallel with n_jobs), never all held at once
-    mels = _iter_log_mels(missing, sr=sr, memory=memory, n_jobs=n_jobs) if missing else iter(())
+    mels = _log_mels(missing, sr=sr, memory=memory, n_jobs=n_jobs) if missing else iter(())
     return [cached(**k) if hit else cached(**k, mel=next(mels), module=module)
             for k, hit in zip(keys, hits, strict=True)]

@@ -19,13 +19,12 @@ import numbers
 
 import numpy as np
 import torch
+from sklearn.base import is_classifier
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Dataset
 
-from .._validation import check_spectrograms
-from ._data import SpectrogramDataset, pad_collate
+from ._data import pad_collate
 
 __all__ = ["AugmentCollate", "crop_windows"]
 
@@ -254,12 +253,12 @@ class _AugmentMixin:
     """``crop_frames``, ``time_mask``, ``freq_mask`` and ``mixup`` for an estimator.
 
     Mixed in before :class:`~._base._SpectrogramNet`, whose hooks
-    ``_collates`` and ``_forward`` it overrides.
+    ``_collates`` and ``_predict_dataset`` it overrides.
     """
 
-    def _collates(self, specs, mean, n_outputs):
+    def _collates(self, lengths, mean, n_outputs):
         """Training and validation collate functions; checks the parameters first."""
-        longest = max(len(s) for s in specs)
+        longest = int(max(lengths))
         n_bins = self.n_features_in_
         if self.crop_frames is not None and self.crop_frames > longest:
             raise ValueError(
@@ -284,19 +283,19 @@ class _AugmentMixin:
         train = AugmentCollate(
             crop_frames=self.crop_frames, time_mask=self.time_mask,
             freq_mask=self.freq_mask, mixup=self.mixup, fill=mean,
-            n_classes=n_outputs if self._stratify else None,
+            n_classes=n_outputs if is_classifier(self) else None,
         )
         valid = pad_collate if self.crop_frames is None else CentreCrop(self.crop_frames)
         return train, valid
 
-    def _forward(self, X):
+    def _predict_dataset(self, dataset):
+        """With ``crop_frames``, the mean of the outputs over each clip's crops."""
         if self.crop_frames is None:
-            return super()._forward(X)
-        check_is_fitted(self, "net_")
-        specs = check_spectrograms(X, estimator=self, reset=False)
-        dataset = SpectrogramDataset(specs)
+            return super()._predict_dataset(dataset)
         owner, starts = crop_windows(dataset.lengths, self.crop_frames)
-        out = self.net_.predict_proba(_CropDataset(dataset, owner, starts, self.crop_frames))
+        out = super()._predict_dataset(
+            _CropDataset(dataset, owner, starts, self.crop_frames)
+        )
         total = np.zeros((len(dataset), out.shape[1]), dtype=np.float64)
         np.add.at(total, owner, out)
         return (total / np.bincount(owner, minlength=len(dataset))[:, None]).astype(out.dtype)

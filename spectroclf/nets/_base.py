@@ -166,8 +166,11 @@ class _SpectrogramNet(BaseEstimator):
             return 0.1
         return self.validation_fraction
 
-    def _collates(self, specs, mean, n_outputs):
-        """Collate functions of the training and the validation batches."""
+    def _collates(self, lengths, mean, n_outputs):
+        """Collate functions of the training and the validation batches.
+
+        ``lengths`` holds the frames of each training clip.
+        """
         return pad_collate, pad_collate
 
     def _build_net(self, y_enc, n_outputs, mean, scale, seed, n_train, collates=None):
@@ -308,8 +311,8 @@ class _SpectrogramNet(BaseEstimator):
             mean, scale = _frame_statistics(specs)
         else:  # the module normalises its own input (pretrained musicnn)
             mean, scale = None, None
-        collates = self._collates(specs, mean, n_outputs)
         dataset = SpectrogramDataset(specs, y_enc)
+        collates = self._collates(dataset.lengths, mean, n_outputs)
         fraction = self._validation_fraction()
         n_train = len(specs) if fraction is None else int(len(specs) * (1 - fraction))
 
@@ -397,7 +400,10 @@ class _SpectrogramNet(BaseEstimator):
     def _forward(self, X):
         check_is_fitted(self, "net_")
         specs = check_spectrograms(X, estimator=self, reset=False)
-        dataset = SpectrogramDataset(specs)
+        return self._predict_dataset(SpectrogramDataset(specs))
+
+    def _predict_dataset(self, dataset):
+        """The network's outputs for a :class:`SpectrogramDataset` of clips."""
         return self.net_.predict_proba(dataset)
 
     def __sklearn_tags__(self):
