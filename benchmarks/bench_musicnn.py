@@ -17,6 +17,10 @@ fast, uses a subset of the clips):
   genre accuracy and of the mean Spearman rho over the 9 emotion targets, mean and std
   over the 15 (fold, seed) pairs, beside the linear baselines on the frozen embedding;
   ``--variants`` adds a few non-default settings through ``set_params``;
+* **ensemble** -- the same CV (same folds and seeds) of the defaults on each pretrained
+  backbone (``model="MSD_musicnn"`` and ``"MTT_musicnn"``) and of the average of the two
+  fitted estimators' outputs (class probabilities, or predicted targets): what an ensemble
+  over the two backbones buys, at the cost of two embedding passes;
 * with ``--finetune``: :class:`spectroclf.MusicnnClassifier` (``freeze="frontend"``,
   fine-tuning the mid and back end) fitted on ``train`` and scored on ``test``, and with
   ``--finetune-cv`` also its CV accuracy on ``train``; with ``--cnn``: the from-scratch CNN
@@ -36,6 +40,7 @@ Run from the repository root::
 
     python benchmarks/bench_musicnn.py [--finetune] [--finetune-cv] [--cnn]
     python benchmarks/bench_musicnn.py --sections defaults [--variants]
+    python benchmarks/bench_musicnn.py --sections ensemble
     python benchmarks/bench_musicnn.py --throughput-only   # refresh the throughput entry
     python benchmarks/bench_musicnn.py --quick
 
@@ -329,6 +334,53 @@ def bench_defaults(paths, y_genre, Y_emo, *, memory, seeds, n_splits=5, variants
     return out
 
 
+def bench_ensemble(paths, y_genre, Y_emo, *, memory, seeds, n_splits=5):
+    """CV of the defaults on each backbone and of the average of the two estimators."""
+    from spectroclf.musicnn import MusicnnClassifier, MusicnnRegressor
+
+    models = ("MSD_musicnn", "MTT_musicnn")
+    paths = list(paths)
+    start = time.perf_counter()
+    if memory is not None:  # each backbone's features of every clip, once
+        for model in models:
+            MusicnnRegressor(model=model, max_epochs=0, memory=memory).fit(paths, Y_emo)
+    out = {"cv": f"StratifiedKFold / KFold({n_splits}, shuffle=True, random_state=0) x "
+                 f"random_state in {list(seeds)} (the splits of 'defaults')",
+           "features_first_pass_seconds": round(time.perf_counter() - start, 1)}
+    tasks = (
+        ("classifier", MusicnnClassifier, y_genre,
+         StratifiedKFold(n_splits, shuffle=True, random_state=0), "accuracy"),
+        ("regressor", MusicnnRegressor, Y_emo,
+         KFold(n_splits, shuffle=True, random_state=0), "mean Spearman rho"),
+    )
+    for key, cls, y, cv, metric in tasks:
+        scores = {model: [] for model in (*models, "average")}
+        for seed in seeds:
+            for tr, te in cv.split(np.zeros(len(y)), y if y.ndim == 1 else None):
+                test = [paths[i] for i in te]
+                outputs = {}
+                for model in models:
+                    est = cls(model=model, memory=memory, random_state=seed)
+                    est.fit([paths[i] for i in tr], y[tr])
+                    outputs[model] = (est.predict_proba(test) if key == "classifier"
+                                      else est.predict(test))
+                outputs["average"] = (outputs[models[0]] + outputs[models[1]]) / 2
+                for name, values in outputs.items():
+                    scores[name].append(
+                        _accuracy(y[te], est.classes_[values.argmax(1)])
+                        if key == "classifier" else spearman_score(y[te], values))
+        out[key] = {"metric": metric}
+        for name, values in scores.items():
+            values = np.asarray(values).reshape(len(seeds), -1)
+            out[key][name] = {"mean": round(float(values.mean()), 4),
+                              "std": round(float(values.std()), 4),
+                              "per_seed_mean": [round(float(v), 4) for v in values.mean(1)]}
+            print(f"ensemble {key:10s} {name:12s} {metric:18s} {values.mean():.4f} "
+                  f"+/- {values.std():.4f} (per seed {out[key][name]['per_seed_mean']})",
+                  flush=True)
+    return out
+
+
 def main_quick(args):
     """CI: the defaults on generated clips, no shared data (well under a minute)."""
     from _common import machine, out_path, write
@@ -347,7 +399,7 @@ def main_quick(args):
     write(out_path("musicnn", True, args.out), result)
 
 
-SECTIONS = ("throughput", "linear", "defaults")
+SECTIONS = ("throughput", "linear", "defaults", "ensemble")
 
 
 def main():
@@ -429,6 +481,12 @@ def main():
         results["defaults"] = bench_defaults(
             list(meta["path"][idx_train]), y_genre[idx_train], meta["emotion"][idx_train],
             memory=args.cache, seeds=args.seeds, variants=args.variants,
+        )
+        save()
+    if "ensemble" in sections:
+        results["ensemble"] = bench_ensemble(
+            list(meta["path"][idx_train]), y_genre[idx_train], meta["emotion"][idx_train],
+            memory=args.cache, seeds=args.seeds,
         )
         save()
     if args.cnn:

@@ -17,6 +17,7 @@ Run from the repository root::
 
     python benchmarks/bench_quality.py --configs cnn-beat cnn-crop-aug --seeds 0 1 2
     python benchmarks/bench_quality.py --list
+    python benchmarks/bench_quality.py --search --seeds 0   # the one-seed searches
     python benchmarks/bench_quality.py --quick   # 2 folds, 2 epochs, 40 generated clips
 """
 
@@ -73,7 +74,24 @@ CONFIGS = {
     "lstm-crop-aug": (LSTMClassifier, "full", {"crop_frames": 128, **AUG}),
     "lstm-crop-aug-long": (LSTMClassifier, "full", {"crop_frames": 128, **AUG,
                                                     "batch_size": 16, "max_epochs": 60}),
+    "cnn-beat-wide": (CNNClassifier, "beat", {"channels": [32, 64, 128, 128]}),
+    "lstm-beat-last": (LSTMClassifier, "beat", {"pooling": "last"}),
 }
+
+#: one-seed searches around the defaults, on beat-synced input: ``<net>-beat:<params>``
+SEARCH = {
+    LSTMClassifier: [
+        {"hidden_size": 32}, {"hidden_size": 128}, {"dropout": 0.5},
+        {"num_layers": 2, "dropout": 0.3}, {"max_epochs": 60}, {"lr": 0.003},
+        {"batch_size": 16}, {"optimizer": "adamw", "weight_decay": 0.05},
+        {"hidden_size": 128, "dropout": 0.5, "max_epochs": 60},
+    ],
+    CNNClassifier: [{"dropout": 0.5}, {"channels": [16, 32, 64]}],
+}
+for _cls, _variants in SEARCH.items():
+    for _params in _variants:
+        _name = ",".join(f"{k}={v}" for k, v in _params.items()).replace(" ", "")
+        CONFIGS[f"{_cls.__name__[:-10].lower()}-beat:{_name}"] = (_cls, "beat", _params)
 
 
 def load(kind, quick):
@@ -135,10 +153,14 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--search", action="store_true",
+                        help="run the one-seed searches around the defaults (SEARCH)")
     args = parser.parse_args()
+    if args.search:
+        args.configs = [name for name in CONFIGS if ":" in name]
     if args.list:
         for name, (cls, kind, params) in CONFIGS.items():
-            print(f"{name:15s} {cls.__name__:15s} {kind:5s} {params}")
+            print(f"{name:40s} {cls.__name__:15s} {kind:5s} {params}")
         return
     torch.set_num_threads(1)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() and not args.quick else {}

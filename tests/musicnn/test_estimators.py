@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 import torch
 from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
@@ -19,6 +20,7 @@ import spectroclf.musicnn._frontend as frontend
 from spectroclf.datasets import make_music
 from spectroclf.musicnn import (
     FREEZE_OPTIONS,
+    PRETRAINED_MODELS,
     MusicnnClassifier,
     MusicnnMelExtractor,
     MusicnnRegressor,
@@ -160,6 +162,18 @@ class TestMusicnnClassifier:
         np.testing.assert_array_equal(
             model.predict_proba(music.data[:3]), direct.predict_proba(music.data[:3])
         )
+
+    def test_soft_vote_over_both_pretrained_networks(self, music, wav_files):
+        # the user guide's ensemble: one classifier per network, fed audio paths
+        members = [(m, MusicnnClassifier(model=m, **_fast())) for m in PRETRAINED_MODELS]
+        vote = VotingClassifier(members, voting="soft").fit(wav_files, music.target)
+        alone = [clone(est).fit(wav_files, music.target) for _, est in members]
+        np.testing.assert_allclose(
+            vote.predict_proba(wav_files),
+            np.mean([est.predict_proba(wav_files) for est in alone], axis=0),
+            rtol=1e-6,
+        )
+        assert set(vote.predict(wav_files)) <= set(music.target)
 
     @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
     def test_audio_files_and_waveforms_equal_log_mels(self, music, wav_files, freeze):
