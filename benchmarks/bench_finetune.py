@@ -60,52 +60,28 @@ SCHEDULES = {
 
 
 def front_end_outputs(clips, model):
-    """Frozen front-end output ``(n_patches, 561, 187)`` of every clip, as float16."""
-    backbone = MusicnnTransfer(96, 1, model=model, freeze="backbone").eval().backbone
+    """Frozen front-end output ``(n_patches, 561, 187)`` of every clip, as float16.
+
+    Also returns the network (``freeze="frontend"``, in eval mode) that computed them.
+    """
+    network = MusicnnTransfer(96, 1, model=model, freeze="frontend").eval()
     out = []
     for mel in _log_mels(clips, sr=22050, memory=None, n_jobs=None):
         patches = torch.from_numpy(musicnn_patches(mel, patch_hop=187))
         with torch.no_grad():
-            x = backbone.input_bn(patches.unsqueeze(1))
-            blocks = list(backbone.timbral) + list(backbone.temporal)
-            out.append(torch.cat([block(x) for block in blocks], 1).half())
-    return out, backbone
+            out.append(network._front_end(patches).half())
+    return out, network
 
 
-class Top(nn.Module):
-    """musicnn's mid end and back end (pretrained copies), dropout and a new output layer."""
-
-    def __init__(self, backbone, n_outputs, dropout):
-        super().__init__()
-        self.midend = copy.deepcopy(backbone.midend)
-        self.pool_bn = copy.deepcopy(backbone.pool_bn)
-        self.dense = copy.deepcopy(backbone.dense)
-        self.dense_bn = copy.deepcopy(backbone.dense_bn)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(self.dense.out_features, n_outputs)
-        for param in self.parameters():
-            param.requires_grad_(True)
-
-    def features(self, front):
-        cnn1 = self.midend[0](front)
-        cnn2 = self.midend[1](cnn1) + cnn1
-        cnn3 = self.midend[2](cnn2) + cnn2
-        mid = torch.cat([front, cnn1, cnn2, cnn3], 1)
-        pooled = torch.stack([mid.amax(2), mid.mean(2)], 2).flatten(1)
-        return self.dense_bn(torch.relu(self.dense(self.pool_bn(pooled))))
-
-    def forward(self, front):
-        return self.head(self.dropout(self.features(front)))
-
-    def train(self, mode=True):
-        super().train(mode)
-        for module in self.modules():  # pretrained statistics, whatever the batch
-            if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                module.eval()
-        return self
+def _train_keeping_statistics(network):
+    """Training mode, with every batch normalisation on its pretrained statistics."""
+    network.train()
+    for module in network.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
 
 
-def run_fold(front, backbone, target, train, test, *, classify, schedule, seed):
+def run_fold(front, network, target, train, test, *, classify, schedule, seed):
     """Scores after the probe and after each fine-tuning epoch, on one fold."""
     _, dropout, probe_epochs, lr_backbone, lr_head, epochs, cosine = schedule
     torch.manual_seed(seed)
@@ -122,10 +98,11 @@ def run_fold(front, backbone, target, train, test, *, classify, schedule, seed):
         def loss_fn(out, y):
             return ((out - y) ** 2).mean()
 
-    top = Top(backbone, n_out, dropout)
+    top = copy.deepcopy(network)  # the pretrained weights, a new output layer
+    top.dropout, top.head = nn.Dropout(dropout), nn.Linear(top.n_features, n_out)
     with torch.no_grad():
         top.eval()
-        penultimate = [top.features(f.float()) for f in front]
+        penultimate = [top._embed_front_end(f.float()) for f in front]
     order = torch.as_tensor(train)
 
     def batches():
@@ -135,10 +112,13 @@ def run_fold(front, backbone, target, train, test, *, classify, schedule, seed):
             picks = [int(torch.randint(len(front[i]), (1,), generator=gen)) for i in idx]
             yield idx, picks
 
+    def forward(front):
+        return top.head(top.dropout(top._embed_front_end(front)))
+
     def score():
         top.eval()
         with torch.no_grad():
-            outs = [top(front[i].float()) for i in test]
+            outs = [forward(front[i].float()) for i in test]
             if classify:
                 pred = torch.stack([o.softmax(1).mean(0) for o in outs]).argmax(1).numpy()
                 return float(np.mean(pred == codes[test]))
@@ -147,7 +127,7 @@ def run_fold(front, backbone, target, train, test, *, classify, schedule, seed):
 
     opt = torch.optim.Adam(top.head.parameters(), lr=1e-3)
     for _ in range(probe_epochs):
-        top.train()
+        _train_keeping_statistics(top)
         for idx, picks in batches():
             x = torch.stack([penultimate[i][p] for i, p in zip(idx, picks, strict=True)])
             loss = loss_fn(top.head(top.dropout(x)), t[idx])
@@ -155,16 +135,17 @@ def run_fold(front, backbone, target, train, test, *, classify, schedule, seed):
             loss.backward()
             opt.step()
     scores = [score()]
-    pretrained = [p for name, p in top.named_parameters() if not name.startswith("head.")]
+    pretrained = [p for name, p in top.named_parameters()
+                  if p.requires_grad and not name.startswith("head.")]
     opt = torch.optim.Adam([{"params": pretrained, "lr": lr_backbone},
                             {"params": top.head.parameters(), "lr": lr_head}])
     steps = epochs * -(-len(train) // 32)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if cosine else None
     for _ in range(epochs):
-        top.train()
+        _train_keeping_statistics(top)
         for idx, picks in batches():
             x = torch.stack([front[i][p].float() for i, p in zip(idx, picks, strict=True)])
-            loss = loss_fn(top(x), t[idx])
+            loss = loss_fn(forward(x), t[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -206,7 +187,7 @@ def main():
     torch.set_num_threads(1)
     start = time.perf_counter()
     clips, genres, emotions = load(args.quick)
-    front, backbone = front_end_outputs(clips, args.model)
+    front, network = front_end_outputs(clips, args.model)
     print(f"front end of {len(clips)} clips in {time.perf_counter() - start:.0f} s", flush=True)
     n_splits = 2 if args.quick else 5
     results = {}
@@ -219,7 +200,7 @@ def main():
         cv = (StratifiedKFold if classify else KFold)(n_splits, shuffle=True, random_state=0)
         t0 = time.perf_counter()
         rows = np.array([
-            run_fold(front, backbone, target, tr, te, classify=classify,
+            run_fold(front, network, target, tr, te, classify=classify,
                      schedule=schedule, seed=seed)
             for seed in args.seeds
             for tr, te in cv.split(np.zeros(len(target)), target if classify else None)

@@ -145,9 +145,17 @@ class MusicnnTransfer(nn.Module):
 
     def embed(self, patches):
         """Penultimate features ``(n, 200)`` of 187-frame patches ``(n, 187, 96)``."""
+        return self._embed_front_end(self._front_end(patches))
+
+    def _front_end(self, patches):
+        """Front-end output ``(n, 561, 187)`` (timbral and temporal filters) of patches."""
         b = self.backbone
         x = b.input_bn(patches.unsqueeze(1))
-        front = torch.cat([blk(x) for blk in b.timbral] + [blk(x) for blk in b.temporal], 1)
+        return torch.cat([blk(x) for blk in b.timbral] + [blk(x) for blk in b.temporal], 1)
+
+    def _embed_front_end(self, front):
+        """Penultimate features ``(n, 200)`` of front-end outputs ``(n, 561, n_frames)``."""
+        b = self.backbone
         cnn1 = b.midend[0](front)
         cnn2 = b.midend[1](cnn1) + cnn1
         cnn3 = b.midend[2](cnn2) + cnn2

@@ -166,6 +166,9 @@ class _SpectrogramNet(BaseEstimator):
             return 0.1
         return self.validation_fraction
 
+    #: skorch's validation split class (``_stratify`` says whether it stratifies)
+    _valid_split = ValidSplit
+
     def _collates(self, lengths, mean, n_outputs):
         """Collate functions of the training and the validation batches.
 
@@ -182,7 +185,7 @@ class _SpectrogramNet(BaseEstimator):
         fraction = self._validation_fraction()
         train_split = (
             None if fraction is None
-            else ValidSplit(fraction, stratified=self._stratify, random_state=seed)
+            else self._valid_split(fraction, stratified=self._stratify, random_state=seed)
         )
         kwargs = {f"optimizer__{k}": v for k, v in optimizer_kwargs.items()}
         kwargs.update(self._net_kwargs(y_enc))

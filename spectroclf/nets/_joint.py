@@ -256,7 +256,7 @@ class JointCNN(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
     """
 
     _net_class = NeuralNetRegressor  # y_enc is 2-D floats; the loss is JointLoss
-    _stratify = False  # the split is replaced by _LabelStratifiedSplit
+    _valid_split = _LabelStratifiedSplit  # stratified by the label column
     _init_from_hint = "a CNNClassifier, CNNRegressor or JointCNN"
 
     _parameter_constraints = {
@@ -371,15 +371,6 @@ class JointCNN(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
             ),
             "criterion__class_weight": class_weight,
         }
-
-    def _build_net(self, y_enc, n_outputs, mean, scale, seed, *args, **kwargs):
-        net = super()._build_net(y_enc, n_outputs, mean, scale, seed, *args, **kwargs)
-        fraction = self._validation_fraction()
-        if fraction is not None:
-            net.train_split = _LabelStratifiedSplit(
-                fraction, stratified=True, random_state=seed
-            )
-        return net
 
     def _callbacks(self, seed):
         n_classes = len(self.classes_)
