@@ -54,6 +54,8 @@ _PUBLIC = {
         "CNNClassifier",
         "CNNRegressor",
         "JointCNN",
+        "NetClassifier",
+        "NetRegressor",
         "dask_client",
     ],
     "musicnn": [

@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._io import atomic_write
+from .utils import atomic_write
 
 __all__ = ["save_model", "load_model", "FORMAT", "FORMAT_VERSION"]
 
@@ -66,16 +66,25 @@ def _version():
     return __version__
 
 
+#: estimators whose network is code of the user's: not stored without pickle
+_CODE_IN_PARAMS = ("NetClassifier", "NetRegressor")
+
+
 def _estimator_classes():
-    """Class name -> class of every estimator :func:`save_model` handles."""
+    """Class name -> class of every estimator :func:`save_model` handles.
+
+    The public estimators of :mod:`spectroclf.nets` and
+    :mod:`spectroclf.musicnn` that implement the persistence contract
+    (``_export_state`` / ``_from_state``).
+    """
     from . import musicnn, nets
-    from .nets._base import _SpectrogramNet
 
     classes = {}
     for module in (nets, musicnn):
         for name in module.__all__:
             cls = getattr(module, name)
-            if isinstance(cls, type) and issubclass(cls, _SpectrogramNet):
+            if (isinstance(cls, type) and hasattr(cls, "_export_state")
+                    and name not in _CODE_IN_PARAMS):
                 classes[name] = cls
     return classes
 
@@ -159,7 +168,19 @@ def _params_payload(estimator, notes):
     return params
 
 
-def _restore_params(cls, params, notes):
+def _damaged(path, entry, why):
+    return ValueError(
+        f"model file '{path}' is damaged: entry {entry} is {why}; the file was "
+        "modified or written by an incompatible spectroclf"
+    )
+
+
+def _restore_params(cls, params, notes, path):
+    """The saved parameters, validated by the estimator's own constraints."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    if not isinstance(params, dict):
+        raise _damaged(path, "params", f"a {type(params).__name__}, not a dict")
     params = dict(params)
     valid = cls().get_params(deep=False)
     unknown = sorted(set(params) - set(valid))
@@ -172,13 +193,26 @@ def _restore_params(cls, params, notes):
         )
         for name in unknown:
             del params[name]
+    for name in ("callbacks", "init_from", "accelerator"):  # never stored
+        if params.get(name) is not None:
+            raise _damaged(path, f"params[{name!r}]", f"{params[name]!r}; save_model "
+                           "stores None there")
     opt = params.get("optimizer")
     if opt is None and "optimizer" in params:
         params["optimizer"] = valid["optimizer"]
     elif isinstance(opt, str) and opt.startswith("torch.optim."):
-        params["optimizer"] = getattr(torch.optim, opt.rsplit(".", 1)[1])
+        found = getattr(torch.optim, opt.rsplit(".", 1)[1], None)
+        if not (isinstance(found, type) and issubclass(found, torch.optim.Optimizer)):
+            raise _damaged(path, "params['optimizer']", f"{opt!r}, not a torch optimizer")
+        params["optimizer"] = found
     if isinstance(valid.get("channels"), tuple) and isinstance(params.get("channels"), list):
         params["channels"] = tuple(params["channels"])
+    try:
+        cls(**params)._validate_params()
+    except InvalidParameterError as exc:
+        name = next((p for p in params if f"'{p}' parameter" in str(exc)), None)
+        raise _damaged(path, f"params[{name!r}]" if name else "params",
+                       f"invalid ({exc})") from None
     return params
 
 
@@ -201,9 +235,27 @@ def _array_restore(payload):
     return np.asarray(payload["values"], dtype=dtype)
 
 
-def _classes_payload(classes):
-    classes = np.asarray(classes)
-    return {"values": classes.tolist(), "dtype": classes.dtype.str}
+def _fitted_payload(value, name, notes):
+    """A fitted attribute as primitives: arrays keep their dtype."""
+    if isinstance(value, np.ndarray):
+        return _array_payload(value)
+    return _plain(value, f"fitted[{name!r}]", notes)
+
+
+def _fitted_restore(fitted):
+    """The fitted attributes of a file, arrays as arrays (files of 0.1 included)."""
+    out = {}
+    for name, value in fitted.items():
+        if name == "drop_last":
+            continue
+        if isinstance(value, torch.Tensor) or (
+            isinstance(value, dict) and set(value) == {"values", "dtype"}
+        ):
+            value = _array_restore(value)
+        elif name == "feature_names_in_":  # 0.1 stored a list of str
+            value = np.asarray(value, dtype=object)
+        out[name] = value
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -266,6 +318,12 @@ def save_model(estimator, path, *, metadata=None):
 
     classes = _estimator_classes()
     name = type(estimator).__name__
+    if name in _CODE_IN_PARAMS:
+        raise TypeError(
+            f"save_model stores no code, and a {name}'s network is a module class "
+            "of yours; save it with joblib.dump (or torch.save of "
+            "estimator.net_.module_.state_dict()) where that class can be imported"
+        )
     if classes.get(name) is not type(estimator):
         raise TypeError(
             f"save_model saves the spectroclf estimators ({', '.join(classes)}); "
@@ -292,26 +350,10 @@ def save_model(estimator, path, *, metadata=None):
         )
 
     notes = []
-    net = estimator.net_
-    fitted = {
-        "n_features_in_": int(estimator.n_features_in_),
-        "n_epochs_": int(getattr(estimator, "n_epochs_", len(net.history))),
-        "device_": str(getattr(estimator, "device_", net.device)),
-        "drop_last": bool(net.get_params().get("iterator_train__drop_last", False)),
-    }
-    if hasattr(estimator, "classes_"):
-        fitted["classes_"] = _classes_payload(estimator.classes_)
-    for attr in ("n_outputs_", "n_targets_", "_single_target"):
-        if hasattr(estimator, attr):
-            fitted[attr] = _plain(getattr(estimator, attr), attr, notes)
-    for attr in ("y_mean_", "y_scale_"):
-        if hasattr(estimator, attr):
-            fitted[attr] = _array_payload(getattr(estimator, attr))
-    if hasattr(estimator, "feature_names_in_"):
-        fitted["feature_names_in_"] = [str(f) for f in estimator.feature_names_in_]
-
-    def cpu_state(module):
-        return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+    state = estimator._export_state()
+    fitted = {name: _fitted_payload(value, name, notes)
+              for name, value in state["fitted"].items()}
+    fitted["drop_last"] = state["drop_last"]
 
     payload = {
         "format": FORMAT,
@@ -321,10 +363,10 @@ def save_model(estimator, path, *, metadata=None):
         "estimator": name,
         "params": _params_payload(estimator, notes),
         "fitted": fitted,
-        "state_dict": cpu_state(net.module_),
-        "optimizer": _plain(net.optimizer_.state_dict(), "optimizer", notes),
-        "criterion": cpu_state(net.criterion_),
-        "history": _plain(net.history.to_list(), "history", notes),
+        "state_dict": state["module"],
+        "optimizer": _plain(state["optimizer"], "optimizer", notes),
+        "criterion": state["criterion"],
+        "history": _plain(state["history"], "history", notes),
         "metadata": _plain(dict(metadata or {}), "metadata", notes),
     }
     # one last pass: every value a weights_only load accepts (str subclasses
@@ -410,7 +452,7 @@ def _read(path):
 
 def _resolve_map_location(map_location, saved_device):
     """The device to load on: ``map_location``, else the saved one if usable."""
-    from .nets import resolve_device
+    from .utils import resolve_device
 
     if map_location is None:
         if saved_device.startswith("cuda") and not torch.cuda.is_available():
@@ -423,23 +465,9 @@ def _resolve_map_location(map_location, saved_device):
             )
             return "cpu"
         return saved_device
-    device = str(torch.device(map_location)) if not isinstance(map_location, str) else map_location
-    if device == "auto":
-        return resolve_device("auto")
-    try:
-        torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"map_location={map_location!r} is not a device ({exc}); use 'cpu', "
-            "'cuda', 'cuda:<index>' or 'auto'"
-        ) from None
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(
-            f"map_location={map_location!r} but CUDA is not available on this "
-            "machine (torch.cuda.is_available() is False); use map_location='cpu' "
-            "or 'auto'"
-        )
-    return device
+    if not isinstance(map_location, str):
+        map_location = str(torch.device(map_location))
+    return resolve_device(map_location, name="map_location")
 
 
 def load_model(path, *, map_location=None, return_metadata=False):
@@ -491,7 +519,6 @@ def load_model(path, *, map_location=None, return_metadata=False):
     >>> clf = load_model("clf.pt", map_location="cpu")  # doctest: +SKIP
     >>> clf.predict(X)  # doctest: +SKIP
     """
-    from skorch.history import History
 
     payload = _read(path)
     classes = _estimator_classes()
@@ -504,65 +531,34 @@ def load_model(path, *, map_location=None, return_metadata=False):
             f"{payload.get('spectroclf_version', '?')}: use that version or newer"
         )
     cls = classes[name]
-    notes = []
-    estimator = cls(**_restore_params(cls, payload["params"], notes))
+    params = _restore_params(cls, payload["params"], [], path)
     fitted = payload["fitted"]
-
-    estimator.n_features_in_ = int(fitted["n_features_in_"])
-    if "feature_names_in_" in fitted:
-        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-    if "classes_" in fitted:
-        estimator.classes_ = _array_restore(fitted["classes_"])
-        n_outputs = len(estimator.classes_)
-        y_enc = np.arange(n_outputs, dtype=np.int64)  # every class once
-        if "n_targets_" in fitted:  # JointCNN: the class logits, then the targets
-            estimator.n_targets_ = int(fitted["n_targets_"])
-            estimator.y_mean_ = _array_restore(fitted["y_mean_"])
-            estimator.y_scale_ = _array_restore(fitted["y_scale_"])
-            n_outputs += estimator.n_targets_
-    else:
-        estimator.n_outputs_ = int(fitted["n_outputs_"])
-        estimator._single_target = bool(fitted["_single_target"])
-        estimator.y_mean_ = _array_restore(fitted["y_mean_"])
-        estimator.y_scale_ = _array_restore(fitted["y_scale_"])
-        n_outputs = estimator.n_outputs_
-        y_enc = np.zeros((1, n_outputs), dtype=np.float32)
-    estimator.device_ = _resolve_map_location(map_location, str(fitted.get("device_", "cpu")))
-
-    seed = 0
-    if isinstance(estimator.random_state, int):
-        from sklearn.utils import check_random_state
-
-        seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
-    net = estimator._build_net(y_enc, n_outputs, None, None, seed, n_train=0)
-    net.set_params(iterator_train__drop_last=bool(fitted.get("drop_last", False)))
-    with torch.random.fork_rng(devices=[]):
-        net.initialize()
+    if not isinstance(fitted, dict):
+        raise _damaged(path, "fitted", f"a {type(fitted).__name__}, not a dict")
+    state = {
+        "fitted": _fitted_restore(fitted),
+        "drop_last": bool(fitted.get("drop_last", False)),
+        "module": payload["state_dict"],
+        "criterion": payload.get("criterion"),
+        "optimizer": payload.get("optimizer"),
+        "history": payload.get("history") or [],
+    }
+    saved_device = state["fitted"].get("device_", "cpu")
+    device = _resolve_map_location(map_location, str(saved_device))
     try:
-        net.module_.load_state_dict(payload["state_dict"])
-    except RuntimeError as exc:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator = cls._from_state(params, state, device=device)
+    except (ValueError, TypeError, KeyError, RuntimeError, AttributeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(
-            f"model file '{path}': the saved weights do not fit a {name} with the "
-            f"saved parameters ({str(exc).splitlines()[0]}); the file is damaged "
-            "or was written by an incompatible spectroclf"
+            f"model file '{path}' is damaged: {first}; it does not describe a {name} "
+            "that this spectroclf can rebuild (written by an incompatible spectroclf, "
+            "or modified)"
         ) from None
-    if payload.get("criterion"):
-        net.criterion_.load_state_dict(payload["criterion"])
-    if payload.get("optimizer"):
-        try:
-            net.optimizer_.load_state_dict(payload["optimizer"])
-        except (ValueError, KeyError, RuntimeError) as exc:
-            warnings.warn(
-                f"model file '{path}': the optimizer state could not be restored "
-                f"({exc}); predictions are unaffected, further training starts "
-                "with a fresh optimizer",
-                UserWarning,
-                stacklevel=2,
-            )
-    net.history = History(payload.get("history") or [])
-    estimator.net_ = net
-    estimator.history_ = net.history
-    estimator.n_epochs_ = int(fitted.get("n_epochs_", len(net.history)))
+    for warning in caught:
+        warnings.warn(f"model file '{path}': {warning.message}", warning.category,
+                      stacklevel=2)
     if return_metadata:
         return estimator, dict(payload.get("metadata") or {})
     return estimator

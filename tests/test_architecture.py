@@ -18,7 +18,7 @@ PACKAGE = Path(spectroclf.__file__).parent
 
 #: stages from the bottom up; a module may import from its own stage or below
 LAYERS = [
-    {"_io", "_validation", "metrics"},
+    {"_io", "_validation", "utils", "metrics"},
     {"features"},
     {"datasets"},
     {"preprocessing"},
@@ -113,6 +113,21 @@ def test_no_stage_imports_from_a_stage_above_it():
             if LEVEL[_stage(target)] > LEVEL[stage]:
                 bad.append(f"{module} -> {target}")
     assert not bad, "imports against the data flow:\n" + "\n".join(sorted(bad))
+
+
+def test_no_subpackage_imports_another_subpackages_private_module():
+    """``spectroclf.a`` may import ``spectroclf.b`` and the names it exports, never
+    ``spectroclf.b._module``: what a subpackage keeps private can change freely."""
+    bad = []
+    for module, targets in _graph().items():
+        for target in targets:
+            parts = target.split(".")
+            private = [i for i, p in enumerate(parts) if p.startswith("_") and i >= 2]
+            if private and _stage(target) != _stage(module):
+                bad.append(f"{module} -> {target}")
+    assert not bad, "imports of another subpackage's private module:\n" + "\n".join(
+        sorted(bad)
+    )
 
 
 def test_no_import_cycle():

@@ -3,6 +3,8 @@ of ``(X, y)``."""
 
 import numpy as np
 
+from ..utils import map_labels
+
 CLASS_MAPPING = {
     "Rock": "Rock",
     "Psych-Rock": "Rock",
@@ -30,40 +32,6 @@ CLASS_MAPPING = {
 Use it as ``class_mapping=CLASS_MAPPING`` in :func:`load_genre_spectrograms`
 or as the mapping of :func:`merge_classes`.
 """
-
-
-def _map_labels(y, mapping, *, drop):
-    """Apply a ``{label: new_label or None}`` mapping to the 1-D array ``y``.
-
-    ``None`` as ``mapping`` is the identity. Labels mapped to ``None`` are
-    left out with ``drop`` and raise otherwise; a label missing from the
-    mapping always raises, naming it.
-    """
-    if mapping is None:
-        return y
-    out = []
-    for label in y.tolist():  # Python scalars: plain reprs in the messages
-        try:
-            new = mapping[label]
-        except KeyError:
-            raise ValueError(
-                f"label {label!r} is not in `mapping`; the mapping must list "
-                "every genre (map a genre to itself to keep it, or to None "
-                "to drop it). Known: "
-                f"{sorted(map(str, mapping))}"
-            ) from None
-        except TypeError:  # unhashable
-            raise ValueError(f"label {label!r} is not hashable") from None
-        if new is None:
-            if drop:
-                continue
-            raise ValueError(
-                f"label {label!r} is mapped to None (a dropped class) and "
-                "cannot be encoded; remove those samples first, e.g. with "
-                "spectroclf.datasets.merge_classes(X, y, mapping)"
-            )
-        out.append(new)
-    return np.asarray(out)
 
 
 def merge_classes(X, y, mapping=None, *, min_count=None):
@@ -140,7 +108,7 @@ def merge_classes(X, y, mapping=None, *, min_count=None):
 
     if y.shape[0] == 0:
         raise ValueError("y is empty: expected at least one label")
-    mapped = _map_labels(y, mapping, drop=True)
+    mapped = map_labels(y, mapping, drop=True)
     if mapped.shape[0] == 0:
         raise ValueError(
             "every label of y is mapped to None (dropped); nothing to encode"

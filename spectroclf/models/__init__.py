@@ -9,10 +9,21 @@ reused with a new head (transfer learning). :class:`JointLoss` is the loss of a
 network whose outputs are class logits and regression targets side by side
 (see :class:`spectroclf.JointCNN`). The pretrained musicnn network,
 its weights and its fine-tuning head live in :mod:`spectroclf.musicnn`.
+:class:`Standardize`, :func:`frame_mask` and :func:`default_lengths` are the
+pieces every module here (and a module of your own) builds on.
 """
 
 from ._cnn import CNN
+from ._common import Standardize, default_lengths, frame_mask
 from ._joint import JointLoss, head_losses
 from ._lstm import LSTM
 
-__all__ = ["CNN", "LSTM", "JointLoss", "head_losses"]
+__all__ = [
+    "CNN",
+    "LSTM",
+    "JointLoss",
+    "head_losses",
+    "Standardize",
+    "default_lengths",
+    "frame_mask",
+]

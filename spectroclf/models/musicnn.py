@@ -6,7 +6,7 @@
 
 import warnings
 
-from ..musicnn._network import (
+from ..musicnn import (
     FEATURES,
     N_FRAMES,
     N_MELS,

@@ -6,7 +6,7 @@
 
 import warnings
 
-from ..musicnn._transfer import FREEZE_OPTIONS, MusicnnTransfer
+from ..musicnn import FREEZE_OPTIONS, MusicnnTransfer
 
 __all__ = ['MusicnnTransfer', 'FREEZE_OPTIONS']
 

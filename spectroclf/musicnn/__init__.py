@@ -18,11 +18,21 @@ tags 3-second patches of a 96-band log-mel spectrogram at 16 kHz with 50 tags.
 from ._embedding import MusicnnEmbedding, predict_tags
 from ._estimators import MusicnnClassifier, MusicnnRegressor
 from ._frontend import MusicnnMelExtractor, musicnn_melspectrogram, musicnn_patches
-from ._network import PRETRAINED_MODELS, Musicnn, load_musicnn
+from ._network import (
+    FEATURES,
+    N_FRAMES,
+    N_MELS,
+    PRETRAINED_MODELS,
+    Musicnn,
+    load_musicnn,
+)
 from ._transfer import FREEZE_OPTIONS, MusicnnTransfer
 
 __all__ = [
+    "FEATURES",
     "FREEZE_OPTIONS",
+    "N_FRAMES",
+    "N_MELS",
     "PRETRAINED_MODELS",
     "Musicnn",
     "MusicnnClassifier",

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing._extract import _map_cached
+from ..utils import map_cached as _map_cached
 from ._frontend import MUSICNN_N_FRAMES, _check_sources, _clip_patches
 from ._network import PRETRAINED_MODELS, load_musicnn
 

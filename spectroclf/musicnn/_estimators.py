@@ -3,21 +3,10 @@
 import numbers
 import os
 
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_lengths_match, check_spectrograms
-from ..nets._accelerate import unwrap_module
-from ..nets._base import (
-    _RUN_DOC,
-    _TRAINING_DOC,
-    _SpectrogramNet,
-    _store_params,
-    resolve_device,
-)
-from ..nets._data import SpectrogramDataset
-from ..nets._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
+from ..nets import NetClassifier, NetRegressor, Network
+from ..utils import DEVICE_DOC, TRAINING_DOC, VALIDATION_DOC, check_spectrograms
 from ._frontend import MUSICNN_N_MELS, _check_sources, _log_mels
 from ._inputs import check_bins, input_kind, patch_features
 from ._network import PRETRAINED_MODELS
@@ -79,23 +68,14 @@ _AUDIO_DOC = """
 
 # musicnn's ``freeze`` is documented with the architecture; ``init_from`` takes a
 # fitted Musicnn* estimator.
-_MUSICNN_RUN_DOC = _RUN_DOC.replace(
-    """    freeze : bool, default=False
-        With ``init_from``, train only the new output layer.
-""", ""
-).replace(
-    """    init_from : fitted estimator of the same family, default=None
-        Start from this estimator's network (all but the output layer), e.g.
-        a genre classifier to fine-tune for emotion regression. The
-        architecture parameters and the number of bins must match.
-""",
-    """    init_from : fitted MusicnnClassifier or MusicnnRegressor, default=None
+_MUSICNN_INIT_FROM_DOC = """
+    init_from : fitted MusicnnClassifier or MusicnnRegressor, or a Pipeline ending in one, default=None
         Start from this estimator's fine-tuned network (all but the output
         layer) instead of the pretrained one, e.g. a genre classifier to
         fine-tune for emotion regression (every weight but the output layer
-        comes from it, so ``model`` no longer matters).
-""",
-)
+        comes from it, so ``model`` no longer matters)."""
+
+_MUSICNN_RUN_DOC = VALIDATION_DOC + _MUSICNN_INIT_FROM_DOC + DEVICE_DOC
 
 _MUSICNN_INPUT_DOC = """
     Input is audio -- a list of file paths (any format librosa decodes) or of
@@ -145,35 +125,46 @@ _REGRESSOR_CV = _CV_NOTES.format(cv_line="""lr 1e-3, dropout 0.25 and
     default was meant to reach.""")
 
 
-class _MusicnnMixin:
-    _module = MusicnnTransfer
-    _module_params = ("model", "freeze", "dropout", "patch_hop")
-    _standardize_input = False  # read by _SpectrogramNet.fit
-    _batch_norm = True
-    #: how a clip's patches are combined in prediction (MusicnnTransfer's ``average``)
-    _average = "outputs"
+class _Checked:
+    """Checked musicnn input: its kind, the clips, and ``X`` as given."""
 
-    _init_from_hint = "a fitted MusicnnClassifier or MusicnnRegressor"
+    def __init__(self, kind, clips, X):
+        self.kind, self.clips, self.X = kind, clips, X
 
-    def _module_kwargs(self):
-        return {**super()._module_kwargs(), "average": self._average}
+    def __len__(self):
+        return len(self.clips)
 
-    def _freeze_body(self, net):
-        """``freeze`` is the module's own setting, applied when it is built."""
 
-    def _build_net(self, *args, **kwargs):
-        net = super()._build_net(*args, **kwargs)
-        # the module reads 96-band log-mels, or (freeze="backbone") its own
-        # backbone's features of them, whatever n_features_in_ was during fit
-        net.set_params(module__n_bins=MUSICNN_N_MELS)
-        return net
+class MusicnnInput:
+    """What the musicnn estimators read: audio, musicnn log-mels, or backbone features.
 
-    # -- input -------------------------------------------------------------------
-    def _read(self, X, *, y=None, reset):
-        """``X`` as ``(kind, clips)``: checked audio sources or spectrograms.
+    ``check`` validates the input (audio sources, or 96-band log-mel
+    spectrograms); ``prepare`` turns it into what the network reads: the
+    log-mels, or with ``freeze="backbone"`` the frozen backbone's features
+    of every 3-s patch (:func:`patch_features`, cached in ``memory``).
 
-        In ``fit`` the targets are checked first (as every estimator does), so
-        that their errors come before any decoding or any error about the bins.
+    Parameters
+    ----------
+    model, freeze, patch_hop, sr, n_jobs, memory
+        As the estimators document them.
+    """
+
+    #: musicnn normalises its own input
+    standardize = False
+
+    def __init__(self, *, model, freeze, patch_hop, sr, n_jobs, memory):
+        self.model = model
+        self.freeze = freeze
+        self.patch_hop = patch_hop
+        self.sr = sr
+        self.n_jobs = n_jobs
+        self.memory = memory
+
+    def check(self, estimator, X, *, reset):
+        """Checked audio sources or spectrograms (a ``_Checked``).
+
+        In ``fit`` (``reset``) the bins are checked in :meth:`prepare`, after
+        the targets, so that their errors come before any about the bins.
         """
         kind = input_kind(X)
         if kind == "audio":
@@ -183,23 +174,30 @@ class _MusicnnMixin:
             if not reset:
                 check_bins(X)
         elif reset:
-            clips = check_spectrograms(X, estimator=self, reset=True)
+            clips = check_spectrograms(X, estimator=estimator, reset=True)
         else:  # predict: the bins first, with the message that says what to pass
             check_bins(X)
-            clips = check_spectrograms(X, estimator=self, reset=False)
+            clips = check_spectrograms(X, estimator=estimator, reset=False)
+        return _Checked(kind, clips, X)
+
+    def prepare(self, estimator, checked, *, module=None, reset):
+        """Log-mels, or backbone features with ``freeze="backbone"``.
+
+        ``module`` is the fitted network in ``predict``; in ``fit`` it is
+        ``init_from``'s network (or None), whose backbone is copied.
+        """
+        kind, clips, X = checked.kind, checked.clips, checked.X
         if reset:
-            check_lengths_match(clips, y)
-            self._prepare_y(y)
             if kind != "audio":
                 check_bins(X)
-        return kind, clips
-
-    def _audio_to_mels(self, sources):
-        """musicnn log-mels of checked audio sources (cached in ``memory``)."""
-        return list(_log_mels(sources, sr=self.sr, memory=self.memory, n_jobs=self.n_jobs))
-
-    def _features(self, kind, clips, module):
-        """The backbone's features of every patch of every clip (cached)."""
+            estimator.n_features_in_ = MUSICNN_N_MELS
+        if self.freeze != "backbone":
+            if kind == "audio":
+                return list(_log_mels(clips, sr=self.sr, memory=self.memory,
+                                      n_jobs=self.n_jobs))
+            return clips
+        if reset:
+            module = self._frozen_backbone(module, estimator.device_)
         was_training = module.training
         module.eval()
         try:
@@ -210,24 +208,30 @@ class _MusicnnMixin:
         finally:
             module.train(was_training)
 
-    def _frozen_backbone(self):
-        """A MusicnnTransfer holding the backbone that ``fit`` will keep."""
-        device = (resolve_device(self.device) if self.accelerator is None
-                  else str(self.accelerator.device))
+    def _frozen_backbone(self, source, device):
+        """A MusicnnTransfer holding the pretrained backbone, or ``source``'s."""
         module = MusicnnTransfer(MUSICNN_N_MELS, 1, model=self.model, freeze="backbone")
-        if self.init_from is not None:
-            check_is_fitted(self.init_from, "net_")
-            source = unwrap_module(self.init_from.net_)
-            if isinstance(source, MusicnnTransfer):
-                module.backbone.load_state_dict(source.backbone.state_dict())
-                module.standardize.load_state_dict(source.standardize.state_dict())
-            # another family is refused, with its message, by _transfer in fit
+        if source is not None:
+            module.backbone.load_state_dict(source.backbone.state_dict())
+            module.standardize.load_state_dict(source.standardize.state_dict())
         return module.to(device).eval()
 
-    # -- fitting -------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train the network (with the default ``freeze="backbone"``: its output layer).
+
+def _musicnn_network(estimator, average):
+    """The pretrained musicnn with a new head, of a Musicnn* estimator's parameters."""
+    return Network(MusicnnTransfer, dict(
+        model=estimator.model, freeze=estimator.freeze, dropout=estimator.dropout,
+        patch_hop=estimator.patch_hop, average=average,
+    ), n_bins=MUSICNN_N_MELS, batch_norm=True)
+
+
+def _musicnn_input(estimator):
+    return MusicnnInput(model=estimator.model, freeze=estimator.freeze,
+                        patch_hop=estimator.patch_hop, sr=estimator.sr,
+                        n_jobs=estimator.n_jobs, memory=estimator.memory)
+
+
+_FIT_DOC = """Train the network (with the default ``freeze="backbone"``: its output layer).
 
         Parameters
         ----------
@@ -252,35 +256,9 @@ ndarray of shape (n_frames_i, 96), dict, or ndarray
             spectrograms that are not musicnn's 96-band log-mels; the message
             names the clip.
         """
-        if self.init_from is not None and self.init_from is self:
-            raise ValueError("init_from cannot be the estimator itself")
-        kind, clips = self._read(X, y=y, reset=True)
-        if self.freeze != "backbone":
-            if kind == "audio":
-                clips = self._audio_to_mels(clips)
-            return super().fit(clips, y)
-        features = self._features(kind, clips, self._frozen_backbone())
-        super().fit(features, y)
-        self.n_features_in_ = MUSICNN_N_MELS  # bins of the input, not of the features
-        return self
-
-    # -- predicting ------------------------------------------------------------------
-    def _forward(self, X):
-        check_is_fitted(self, "net_")
-        kind, clips = self._read(X, reset=False)
-        if self.freeze == "backbone":
-            clips = self._features(kind, clips, unwrap_module(self.net_))
-        elif kind == "audio":
-            clips = self._audio_to_mels(clips)
-        return self._predict_dataset(SpectrogramDataset(clips))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True  # audio file paths
-        return tags
 
 
-class MusicnnClassifier(_MusicnnMixin, _ClassifierMixin, _SpectrogramNet):
+class MusicnnClassifier(NetClassifier):
     __doc__ = f"""Genre (or any label) classifier on a pretrained musicnn, from audio.
 
     The musicnn tagging network (Pons & Serra, 2019) pretrained on a large
@@ -295,7 +273,7 @@ class MusicnnClassifier(_MusicnnMixin, _ClassifierMixin, _SpectrogramNet):
     Parameters
     ----------{_MUSICNN_DOC.format(dropout=0.75)}
     class_weight : "balanced", dict or None, default=None
-        Weights of the classes in the loss.{_TRAINING_DOC.format(lr=0.001, max_epochs=200)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
+        Weights of the classes in the loss.{TRAINING_DOC.format(lr=0.001, max_epochs=200)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
     classes_ : ndarray of shape (n_classes,)
         The labels seen in ``fit``.
 
@@ -324,10 +302,7 @@ class MusicnnClassifier(_MusicnnMixin, _ClassifierMixin, _SpectrogramNet):
     (2, 2)
     """
 
-    _average = "probabilities"
-    _parameter_constraints = {
-        **_SpectrogramNet._parameter_constraints, **_MUSICNN_CONSTRAINTS, **_CLASS_WEIGHT
-    }
+    _parameter_constraints = {**NetClassifier._parameter_constraints, **_MUSICNN_CONSTRAINTS}
 
     def __init__(
         self, *, model="MSD_musicnn", freeze="backbone", dropout=0.75, patch_hop=187,
@@ -337,10 +312,50 @@ class MusicnnClassifier(_MusicnnMixin, _ClassifierMixin, _SpectrogramNet):
         n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
         device="auto", accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
-        _store_params(self, locals())
+        self.model = model
+        self.freeze = freeze
+        self.dropout = dropout
+        self.patch_hop = patch_hop
+        self.class_weight = class_weight
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.bucket_by_length = bucket_by_length
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.sr = sr
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.init_from = init_from
+        self.device = device
+        self.accelerator = accelerator
+        self.amp = amp
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _network(self):
+        return _musicnn_network(self, average="probabilities")
+
+    def _inputs(self):
+        return _musicnn_input(self)
+
+    def fit(self, X, y):
+        return super().fit(X, y)
+
+    fit.__doc__ = _FIT_DOC
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # audio file paths
+        return tags
 
 
-class MusicnnRegressor(_MusicnnMixin, _RegressorMixin, _SpectrogramNet):
+class MusicnnRegressor(NetRegressor):
     __doc__ = f"""Regressor of one or many targets (e.g. emotions) on a pretrained musicnn.
 
     The network of :class:`MusicnnClassifier` with one linear output per
@@ -350,7 +365,7 @@ class MusicnnRegressor(_MusicnnMixin, _RegressorMixin, _SpectrogramNet):
 {_MUSICNN_INPUT_DOC}
 
     Parameters
-    ----------{_MUSICNN_DOC.format(dropout=0.25)}{_TRAINING_DOC.format(lr=0.001, max_epochs=400)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_MUSICNN_DOC.format(dropout=0.25)}{TRAINING_DOC.format(lr=0.001, max_epochs=400)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -371,7 +386,7 @@ class MusicnnRegressor(_MusicnnMixin, _RegressorMixin, _SpectrogramNet):
     (8, 3)
     """
 
-    _parameter_constraints = {**_SpectrogramNet._parameter_constraints, **_MUSICNN_CONSTRAINTS}
+    _parameter_constraints = {**NetRegressor._parameter_constraints, **_MUSICNN_CONSTRAINTS}
 
     def __init__(
         self, *, model="MSD_musicnn", freeze="backbone", dropout=0.25, patch_hop=187,
@@ -381,4 +396,43 @@ class MusicnnRegressor(_MusicnnMixin, _RegressorMixin, _SpectrogramNet):
         callbacks=None, checkpoint=None, init_from=None, device="auto",
         accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
-        _store_params(self, locals())
+        self.model = model
+        self.freeze = freeze
+        self.dropout = dropout
+        self.patch_hop = patch_hop
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.bucket_by_length = bucket_by_length
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.sr = sr
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.init_from = init_from
+        self.device = device
+        self.accelerator = accelerator
+        self.amp = amp
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _network(self):
+        return _musicnn_network(self, average="outputs")
+
+    def _inputs(self):
+        return _musicnn_input(self)
+
+    def fit(self, X, y):
+        return super().fit(X, y)
+
+    fit.__doc__ = _FIT_DOC
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # audio file paths
+        return tags

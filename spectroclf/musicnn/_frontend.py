@@ -10,7 +10,6 @@ import numbers
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -18,7 +17,8 @@ from sklearn.utils._param_validation import HasMethods, Interval
 
 from .._io import is_path as _is_path
 from ..features import load_audio
-from ..preprocessing._extract import _map_cached
+from ..utils import check_audio as _check_sources
+from ..utils import map_cached as _map_cached
 
 __all__ = ["MusicnnMelExtractor", "musicnn_melspectrogram", "musicnn_patches"]
 
@@ -166,63 +166,6 @@ def _log_mels(sources, *, sr, memory, n_jobs):
     # one_thread=False: the log-mels stay bit for bit those of 0.1
     return _map_cached(_clip_mel, calls, memory=memory, n_jobs=n_jobs, one_thread=False)
 
-
-
-def _check_sources(X, *, sr):
-    """X -> list of paths (str) and 1-D float32 waveforms, naming the bad item."""
-    if _is_path(X):
-        raise ValueError(
-            f"X is a single path {str(X)!r}; pass a list of paths: [path]"
-        )
-    if hasattr(X, "toarray"):
-        raise TypeError(
-            "X is a sparse matrix; sparse input is not supported: pass audio "
-            "paths or dense waveforms"
-        )
-    if not isinstance(X, (list, tuple, np.ndarray)) and hasattr(X, "__array__"):
-        X = np.asarray(X)
-    if isinstance(X, np.ndarray) and X.dtype.kind == "c":
-        raise ValueError("Complex data not supported: waveforms must be real")
-    if isinstance(X, np.ndarray) and X.ndim != 2 and X.dtype.kind in "fiu":
-        raise ValueError(
-            f"X is an array of shape {X.shape}; expected a list of audio paths or 1-D "
-            "waveforms, or a 2-D array (n_clips, n_samples) of equal-length waveforms"
-            + (" (for one waveform y, pass [y])" if X.ndim == 1 else "")
-        )
-    try:
-        sources = list(X)
-    except TypeError:
-        raise TypeError(
-            f"X must be a list of audio paths or 1-D waveforms, got {type(X).__name__}"
-        ) from None
-    if not sources:
-        raise ValueError("X is empty: expected at least one audio path or waveform")
-    out = []
-    for i, x in enumerate(sources):
-        if _is_path(x):
-            if not Path(x).is_file():
-                raise FileNotFoundError(
-                    f"clip {i}: audio file '{x}' does not exist"
-                )
-            out.append(str(x))
-            continue
-        arr = np.asarray(x)
-        if arr.dtype.kind not in "fiu":
-            raise TypeError(
-                f"clip {i} is {type(x).__name__} (dtype {arr.dtype}); expected an audio "
-                "path or a 1-D waveform"
-            )
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(
-                f"clip {i} is an array of shape {arr.shape}; expected a non-empty 1-D "
-                f"mono waveform at sr={sr} (mix down with librosa.to_mono, or pass "
-                "the file path)"
-            )
-        arr = arr.astype(np.float32, copy=False)
-        if not np.isfinite(arr).all():
-            raise ValueError(f"clip {i}: waveform contains NaN or inf")
-        out.append(arr)
-    return out
 
 
 class MusicnnMelExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):

@@ -9,7 +9,7 @@ frozen backbone's penultimate features of each 3-s patch ``(batch, n_patches, 20
 import torch
 from torch import nn
 
-from ..models._common import Standardize, default_lengths, frame_mask
+from ..models import Standardize, default_lengths, frame_mask
 from ._network import N_FRAMES, N_MELS, load_musicnn
 
 __all__ = ["MusicnnTransfer", "FREEZE_OPTIONS", "AVERAGE_OPTIONS"]

@@ -8,9 +8,9 @@ Its random numbers come from torch's global generator, which the estimators
 seed from ``random_state`` around training, so a fit is deterministic.
 Validation and prediction never see it.
 
-:class:`_AugmentMixin` gives an estimator the parameters ``crop_frames``,
+:class:`Augmentation` holds an estimator's parameters ``crop_frames``,
 ``time_mask``, ``freq_mask`` and ``mixup``: it checks them against the
-training clips, hands :class:`AugmentCollate` to the training iterator and,
+training clips, gives the training iterator :class:`AugmentCollate` and,
 with ``crop_frames``, predicts by averaging over overlapping crops
 (:func:`crop_windows`).
 """
@@ -19,7 +19,6 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import is_classifier
 from sklearn.utils._param_validation import Interval
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Dataset
@@ -249,17 +248,42 @@ class _CropDataset(Dataset):
         return x[s : s + self.crop_frames], y
 
 
-class _AugmentMixin:
-    """``crop_frames``, ``time_mask``, ``freq_mask`` and ``mixup`` for an estimator.
+class Augmentation:
+    """``crop_frames``, ``time_mask``, ``freq_mask`` and ``mixup`` of an estimator.
 
-    Mixed in before :class:`~._base._SpectrogramNet`, whose hooks
-    ``_collates`` and ``_predict_dataset`` it overrides.
+    Checked against the training clips, turned into the training and
+    validation collate functions (:meth:`collates`), and, with
+    ``crop_frames``, into crop-averaged prediction (:meth:`predict`).
+
+    Parameters
+    ----------
+    crop_frames : int or None
+    time_mask, freq_mask : int
+    mixup : float
+        As the estimators document them.
     """
 
-    def _collates(self, lengths, mean, n_outputs):
-        """Training and validation collate functions; checks the parameters first."""
+    def __init__(self, *, crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0):
+        self.crop_frames = crop_frames
+        self.time_mask = time_mask
+        self.freq_mask = freq_mask
+        self.mixup = mixup
+
+    def collates(self, lengths, *, n_bins, fill, n_classes):
+        """Training and validation collate functions; checks the parameters first.
+
+        Parameters
+        ----------
+        lengths : ndarray of shape (n_clips,)
+            Frames of each training clip.
+        n_bins : int
+            Bins per frame.
+        fill : ndarray of shape (n_bins,) or None
+            The training mean (masked and mixed padding cells take it).
+        n_classes : int or None
+            Classes to one-hot encode for mixup; None for real targets.
+        """
         longest = int(max(lengths))
-        n_bins = self.n_features_in_
         if self.crop_frames is not None and self.crop_frames > longest:
             raise ValueError(
                 f"crop_frames={self.crop_frames} is longer than every training clip "
@@ -282,20 +306,17 @@ class _AugmentMixin:
             return pad_collate, pad_collate
         train = AugmentCollate(
             crop_frames=self.crop_frames, time_mask=self.time_mask,
-            freq_mask=self.freq_mask, mixup=self.mixup, fill=mean,
-            n_classes=n_outputs if is_classifier(self) else None,
+            freq_mask=self.freq_mask, mixup=self.mixup, fill=fill, n_classes=n_classes,
         )
         valid = pad_collate if self.crop_frames is None else CentreCrop(self.crop_frames)
         return train, valid
 
-    def _predict_dataset(self, dataset):
-        """With ``crop_frames``, the mean of the outputs over each clip's crops."""
+    def predict(self, net, dataset):
+        """The net's outputs; with ``crop_frames``, their mean over each clip's crops."""
         if self.crop_frames is None:
-            return super()._predict_dataset(dataset)
+            return net.predict_proba(dataset)
         owner, starts = crop_windows(dataset.lengths, self.crop_frames)
-        out = super()._predict_dataset(
-            _CropDataset(dataset, owner, starts, self.crop_frames)
-        )
+        out = net.predict_proba(_CropDataset(dataset, owner, starts, self.crop_frames))
         total = np.zeros((len(dataset), out.shape[1]), dtype=np.float64)
         np.add.at(total, owner, out)
         return (total / np.bincount(owner, minlength=len(dataset))[:, None]).astype(out.dtype)

@@ -1,31 +1,62 @@
-"""The machinery shared by every estimator that owns a skorch net.
+"""The one fit path of every estimator that owns a skorch net.
 
-:class:`_SpectrogramNet` validates the input, builds the skorch network as
-``net_`` in ``fit`` (composition rather than subclassing skorch's nets keeps
-the estimators clonable, picklable and compliant with scikit-learn's
-estimator checks), resolves the device, writes and resumes checkpoints and
-transfers weights from a fitted estimator. Subclasses add the task
-(:mod:`._targets`) and the network (:mod:`._lstm`, :mod:`._cnn`,
-:mod:`spectroclf.musicnn`).
+An estimator is a thin class over :class:`_SpectrogramNet`: an explicit,
+keyword-only ``__init__`` that stores its parameters, and four small objects
+made from those parameters, each with one job:
+
+``_target()``
+    What ``y`` is: class labels, real targets, or both
+    (:mod:`._targets`). It encodes ``y``, names the fitted attributes
+    (``classes_``, ``y_mean_``, ...), chooses skorch's net class, the loss,
+    the validation split and the validation scores.
+``_inputs()``
+    What ``X`` is: spectrograms (:class:`SpectrogramInput`, here), or audio
+    and musicnn log-mels (:mod:`spectroclf.musicnn`). It validates ``X``
+    and turns it into the clips the network reads.
+``_network()``
+    Which torch module, with which parameters (:class:`Network`).
+``_augmentation()``
+    Random crops, masks and mixup while fitting, crop-averaged prediction
+    (:class:`~._augment.Augmentation`), or ``None``.
+
+``fit`` is: validate ``X`` -> encode ``y`` -> prepare the clips (one pass
+over them for lengths and input statistics) -> build the skorch net from one
+:class:`NetSpec` -> train. ``predict`` mirrors it. Composition rather than
+subclassing skorch's nets keeps the estimators clonable, picklable and
+compliant with scikit-learn's estimator checks.
+
+Persistence goes through two methods of the same contract,
+:meth:`_SpectrogramNet._export_state` and
+:meth:`_SpectrogramNet._from_state`: :mod:`spectroclf.persistence` handles
+the file, never an estimator's attributes.
 """
 
 import copy
 import numbers
 import os
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
-from skorch.dataset import ValidSplit
 
-from .._io import atomic_write
-from .._validation import check_lengths_match, check_spectrograms
+from ..utils import (
+    DEVICE_DOC,
+    INIT_FROM_DOC,
+    VALIDATION_DOC,
+    atomic_write,
+    check_lengths_match,
+    check_spectrograms,
+    plain_python,
+    resolve_device,
+)
 from ._accelerate import accelerated_net_class, is_main_process, unwrap_module
 from ._amp import amp_net_class, resolve_amp
 from ._data import BucketedDataLoader, SpectrogramDataset, pad_collate
@@ -39,50 +70,130 @@ _OPTIMIZERS = {
 CHECKPOINT_FILE = "checkpoint.pt"
 
 
-def resolve_device(device):
-    """Turn ``"auto"`` into ``"cuda"`` or ``"cpu"``; refuse CUDA without a GPU."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} but CUDA is not available on this machine "
-            "(torch.cuda.is_available() is False); use device='auto' to run on "
-            "the GPU when there is one and on the CPU otherwise, or device='cpu'"
-        )
-    return str(device)
+# -- the parts an estimator is made of ---------------------------------------------
+@dataclass(frozen=True)
+class Network:
+    """Which torch module an estimator trains, and how it is built.
 
-
-def _store_params(estimator, params):
-    """Store the constructor's arguments as attributes of the same names.
-
-    ``__init__(self, *, a=1, b=2): _store_params(self, locals())`` is
-    scikit-learn's contract (the explicit signature is what ``get_params``
-    reads; the body only stores) written once for every estimator.
+    Parameters
+    ----------
+    module : type of torch.nn.Module
+        Called as ``module(n_bins=, n_outputs=, mean=, scale=, **params)``;
+        its ``forward(X, lengths)`` reads a padded batch ``(batch, n_frames,
+        n_bins)`` and the valid frames of each clip, and returns
+        ``(batch, n_outputs)``.
+    params : dict
+        The module's own hyperparameters.
+    n_bins : int or None, default=None
+        Bins of the module's input when fixed (musicnn's 96); ``None`` takes
+        the training data's.
+    batch_norm : bool, default=False
+        Whether the module has batch normalisation, which cannot train on a
+        batch of one clip (the last one of an epoch is then dropped).
+    head : str, default="head."
+        Prefix of the output layer's parameters: the ones ``init_from`` does
+        not copy and the only ones ``freeze`` trains.
+    freeze : bool, default=False
+        Train only the output layer (with ``init_from``).
     """
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
+
+    module: type
+    params: dict = field(default_factory=dict)
+    n_bins: int = None
+    batch_norm: bool = False
+    head: str = "head."
+    freeze: bool = False
 
 
-def _frame_statistics(specs):
-    """Per-bin mean and standard deviation over all frames, float64-accurate."""
-    n = sum(len(s) for s in specs)
-    mean = sum(s.sum(0, dtype=np.float64) for s in specs) / n
-    var = sum(((s - mean) ** 2).sum(0) for s in specs) / n
-    scale = np.sqrt(var)
+class SpectrogramInput:
+    """``X`` as spectrograms, time first, standardised per bin by the training clips.
+
+    Accepts every form :func:`~spectroclf.utils.check_spectrograms` does,
+    lazily read files included.
+    """
+
+    #: the training clips' per-bin statistics standardise the input
+    standardize = True
+
+    def check(self, estimator, X, *, reset):
+        """Validate ``X``; in ``fit`` (``reset``) set ``n_features_in_``."""
+        return check_spectrograms(X, estimator=estimator, reset=reset)
+
+    def prepare(self, estimator, clips, *, module=None, reset):
+        """The clips the network reads (here: the spectrograms themselves).
+
+        ``module`` is ``init_from``'s network in ``fit`` (``reset``), the
+        fitted network in ``predict``; an input that runs a network (musicnn's
+        frozen backbone) reads it.
+        """
+        return clips
+
+
+@dataclass
+class NetSpec:
+    """Everything a skorch net is built from, besides the estimator's parameters."""
+
+    network: Network
+    target: object
+    n_bins: int
+    n_outputs: int
+    mean: np.ndarray = None
+    scale: np.ndarray = None
+    seed: int = 0
+    drop_last: bool = False
+    collates: tuple = (pad_collate, pad_collate)
+    y_enc: np.ndarray = None
+
+
+def clip_statistics(clips, *, standardize=True):
+    """Frames of each clip and per-bin mean and standard deviation, in one pass.
+
+    Each clip is read once (a lazily loaded file once per call); the
+    statistics over all frames are merged clip by clip in float64 (Chan et
+    al.'s pairwise update), so they are as accurate as a two-pass
+    computation.
+
+    Parameters
+    ----------
+    clips : sequence of ndarray of shape (n_frames_i, n_bins)
+    standardize : bool, default=True
+        Compute the statistics; ``False`` reads lengths only.
+
+    Returns
+    -------
+    lengths : ndarray of shape (n_clips,)
+    mean, scale : ndarray of shape (n_bins,), float32, or None
+        ``scale`` is 1 where a bin is constant.
+    """
+    lengths = np.empty(len(clips), dtype=np.int64)
+    count, mean, m2 = 0, None, None
+    for i in range(len(clips)):
+        clip = clips[i]
+        lengths[i] = len(clip)
+        if not standardize:
+            continue
+        clip = np.asarray(clip)
+        n = len(clip)
+        clip_mean = clip.sum(0, dtype=np.float64) / n
+        clip_m2 = ((clip - clip_mean) ** 2).sum(0)
+        if mean is None:
+            count, mean, m2 = n, clip_mean, clip_m2
+            continue
+        total = count + n
+        delta = clip_mean - mean
+        mean = mean + delta * (n / total)
+        m2 = m2 + clip_m2 + delta**2 * (count * n / total)
+        count = total
+    if not standardize:
+        return lengths, None, None
+    scale = np.sqrt(m2 / count)
     scale[scale < 1e-6] = 1.0
-    return mean.astype(np.float32), scale.astype(np.float32)
+    return lengths, mean.astype(np.float32), scale.astype(np.float32)
 
 
-def _plain_python(obj):
-    """Numpy scalars (anywhere in lists/dicts) as Python numbers."""
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, dict):
-        return {k: _plain_python(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_plain_python(v) for v in obj)
-    return obj
+def final_estimator(estimator):
+    """The estimator itself, or the last step of a (fitted) Pipeline."""
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
 
 
 class _Checkpoint(Callback):
@@ -105,21 +216,26 @@ class _Checkpoint(Callback):
             "module": unwrap_module(net).state_dict(),
             "optimizer": net.optimizer_.state_dict(),
             # skorch records numpy floats; weights_only loads refuse them
-            "history": _plain_python(net.history.to_list()),
+            "history": plain_python(net.history.to_list()),
         }
         atomic_write(self.path, lambda f: torch.save(state, f))
 
 
+def _stopped_early(net):
+    """Whether an early-stopping callback (ours or the user's) ended training."""
+    return any(
+        isinstance(cb, EarlyStopping) and getattr(cb, "misses_", 0) >= cb.patience
+        for _, cb in net.callbacks_
+    )
+
+
 class _SpectrogramNet(BaseEstimator):
-    """Shared machinery of the four estimators (not public).
+    """The fit path shared by every estimator that owns a skorch net (not public).
 
-    Subclasses set ``_module`` (a torch module class), list the
-    module's hyperparameters in ``_module_params`` and implement the target
-    handling (``_prepare_y``, ``_net_class``, ``_criterion``).
+    A subclass stores its parameters in an explicit ``__init__`` and says
+    what its target, input, network and augmentation are (``_target``,
+    ``_inputs``, ``_network``, ``_augmentation``); see the module docstring.
     """
-
-    _module = None
-    _module_params = ()
 
     _parameter_constraints = {
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -142,139 +258,12 @@ class _SpectrogramNet(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    # -- building ----------------------------------------------------------
-    def _module_kwargs(self):
-        kwargs = {name: getattr(self, name) for name in self._module_params}
-        if "channels" in kwargs:
-            kwargs["channels"] = tuple(kwargs["channels"])
-        return kwargs
+    # -- the parts (a subclass chooses) ------------------------------------------------
+    def _inputs(self):
+        return SpectrogramInput()
 
-    def _callbacks(self, seed):
-        callbacks = [(f"user_{i}", cb) if not isinstance(cb, tuple) else cb
-                     for i, cb in enumerate(copy.deepcopy(self.callbacks or []))]
-        if self.early_stopping:
-            callbacks.append(
-                ("early_stopping",
-                 EarlyStopping(patience=self.n_iter_no_change, load_best=True))
-            )
-        if self.verbose >= 2:
-            callbacks.append(("progress", ProgressBar()))
-        return callbacks
-
-    def _validation_fraction(self):
-        if self.validation_fraction is None and self.early_stopping:
-            return 0.1
-        return self.validation_fraction
-
-    #: skorch's validation split class (``_stratify`` says whether it stratifies)
-    _valid_split = ValidSplit
-
-    def _collates(self, lengths, mean, n_outputs):
-        """Collate functions of the training and the validation batches.
-
-        ``lengths`` holds the frames of each training clip.
-        """
-        return pad_collate, pad_collate
-
-    def _build_net(self, y_enc, n_outputs, mean, scale, seed, n_train, collates=None):
-        optimizer, optimizer_kwargs = (
-            _OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str)
-            else (self.optimizer, {})
-        )
-        collates = collates or (pad_collate, pad_collate)
-        fraction = self._validation_fraction()
-        train_split = (
-            None if fraction is None
-            else self._valid_split(fraction, stratified=self._stratify, random_state=seed)
-        )
-        kwargs = {f"optimizer__{k}": v for k, v in optimizer_kwargs.items()}
-        kwargs.update(self._net_kwargs(y_enc))
-        net_class, device = self._net_class, self.device_
-        if self.accelerator is not None:  # the accelerator places the network
-            net_class, device = accelerated_net_class(net_class), None
-            kwargs["accelerator"] = self.accelerator
-            if not isinstance(self.amp, str) and self.amp:
-                raise ValueError(
-                    "amp=True with an accelerator: set the accelerator's own "
-                    "mixed_precision (Accelerator(mixed_precision='fp16')) instead"
-                )
-        else:
-            net_class = amp_net_class(net_class)
-            resolve_amp(self.amp, device)  # refuse amp=True on other devices now
-            kwargs["amp"] = self.amp
-        if self.bucket_by_length:
-            kwargs["iterator_train"] = BucketedDataLoader
-        # pinned batches let the host-to-GPU copies run without blocking
-        pin = device is not None and torch.device(device).type == "cuda"
-        return net_class(
-            module=self._module,
-            module__n_bins=self.n_features_in_,
-            module__n_outputs=n_outputs,
-            module__mean=mean,
-            module__scale=scale,
-            **{f"module__{k}": v for k, v in self._module_kwargs().items()},
-            optimizer=optimizer,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=train_split,
-            callbacks=self._callbacks(seed),
-            iterator_train__shuffle=True,
-            iterator_train__collate_fn=collates[0],
-            iterator_valid__collate_fn=collates[1],
-            iterator_train__pin_memory=pin,
-            iterator_valid__pin_memory=pin,
-            # A last training batch of one sample breaks batch normalisation.
-            iterator_train__drop_last=self._drop_last(n_train),
-            device=device,
-            verbose=int(self.verbose > 0),
-            **kwargs,
-        )
-
-    #: whether the network has batch normalisation, which cannot train on a
-    #: batch of one clip
-    _batch_norm = False
-
-    def _drop_last(self, n_train):
-        return (self._batch_norm and n_train > self.batch_size
-                and n_train % self.batch_size == 1)
-
-    #: who may be ``init_from``, for the error message
-    _init_from_hint = "an estimator of the same family (LSTM* or CNN*)"
-
-    def _transfer(self, net):
-        """Copy every weight but the head from ``init_from``; freeze if asked."""
-        source = self.init_from
-        check_is_fitted(source, "net_")
-        if type(source.net_.module_) is not type(net.module_):
-            raise ValueError(
-                f"init_from is a {type(source).__name__}, whose network cannot "
-                f"initialise a {type(self).__name__}; use {self._init_from_hint}"
-            )
-        theirs = source.net_.module_.state_dict()
-        ours = net.module_.state_dict()
-        for key, value in ours.items():
-            if key.startswith("head."):
-                continue
-            if key not in theirs or theirs[key].shape != value.shape:
-                raise ValueError(
-                    f"init_from's network does not match this one at {key!r} "
-                    f"({tuple(theirs[key].shape) if key in theirs else 'missing'} "
-                    f"vs {tuple(value.shape)}); use the same architecture "
-                    "parameters and the same number of bins "
-                    f"(init_from has n_features_in_={source.n_features_in_})"
-                )
-            ours[key] = theirs[key].to(value.device)
-        net.module_.load_state_dict(ours)
-        self._freeze_body(net)
-
-    def _freeze_body(self, net):
-        """With ``freeze``, train only the head."""
-        if self.freeze:
-            for name, param in net.module_.named_parameters():
-                param.requires_grad = name.startswith("head.")
-            net.initialize_optimizer()
+    def _augmentation(self):
+        return None
 
     # -- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -298,39 +287,68 @@ class _SpectrogramNet(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        if self.init_from is not None and self.init_from is self:
+        source = None if self.init_from is None else final_estimator(self.init_from)
+        if source is self or self.init_from is self:
             raise ValueError("init_from cannot be the estimator itself")
-        specs = check_spectrograms(X, estimator=self, reset=True)
-        check_lengths_match(specs, y)
-        y_enc, n_outputs = self._prepare_y(y)
+        if source is not None:
+            check_is_fitted(source, "net_")
+        target, inputs, network = self._target(), self._inputs(), self._network()
+        augmentation = self._augmentation()
+
+        # 1. validate X and y, and encode y
+        y = target.as_rows(y)
+        clips = inputs.check(self, X, reset=True)
+        check_lengths_match(clips, y)
+        y_enc, fitted = target.encode(y, validation_fraction=self._validation_fraction())
+        for name, value in fitted.items():
+            setattr(self, name, value)
         self.device_ = (resolve_device(self.device) if self.accelerator is None
                         else str(self.accelerator.device))
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if self.init_from is not None:
-            check_is_fitted(self.init_from, "net_")
-            mod = self.init_from.net_.module_.standardize
-            mean, scale = mod.mean.cpu().numpy(), mod.scale.cpu().numpy()
-        elif getattr(self, "_standardize_input", True):
-            mean, scale = _frame_statistics(specs)
-        else:  # the module normalises its own input (pretrained musicnn)
-            mean, scale = None, None
-        dataset = SpectrogramDataset(specs, y_enc)
-        collates = self._collates(dataset.lengths, mean, n_outputs)
-        fraction = self._validation_fraction()
-        n_train = len(specs) if fraction is None else int(len(specs) * (1 - fraction))
 
-        devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
+        # 2. the clips the network reads, read once for lengths and statistics
+        clips = inputs.prepare(self, clips, module=self._source_module(source, network),
+                               reset=True)
+        if source is not None:
+            lengths, _, _ = clip_statistics(clips, standardize=False)
+            mod = unwrap_module(source.net_).standardize
+            mean, scale = mod.mean.cpu().numpy(), mod.scale.cpu().numpy()
+        else:
+            lengths, mean, scale = clip_statistics(clips, standardize=inputs.standardize)
+        dataset = SpectrogramDataset(clips, y_enc, lengths=lengths)
+        n_outputs = target.n_outputs(self)
+        collates = (
+            (pad_collate, pad_collate) if augmentation is None
+            else augmentation.collates(
+                lengths, n_bins=self.n_features_in_, fill=mean,
+                n_classes=target.mixup_classes(self),
+            )
+        )
+
+        # 3. build and train the skorch net
+        fraction = self._validation_fraction()
+        n_train = len(clips) if fraction is None else int(len(clips) * (1 - fraction))
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        spec = NetSpec(
+            network=network, target=target,
+            n_bins=network.n_bins or self.n_features_in_, n_outputs=n_outputs,
+            mean=mean, scale=scale, seed=seed,
+            drop_last=(network.batch_norm and n_train > self.batch_size
+                       and n_train % self.batch_size == 1),
+            collates=collates, y_enc=y_enc,
+        )
+        devices = ([torch.device(self.device_).index or 0]
+                   if self.device_.startswith("cuda") else [])
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            self.net_ = self._build_net(
-                y_enc, n_outputs, mean, scale, seed, n_train, collates
-            )
+            self.net_ = self._build_net(spec)
             self.net_.initialize()
-            if self.init_from is not None:
-                self._transfer(self.net_)
+            if source is not None:
+                self._copy_weights(source, network)
+            if network.freeze:
+                self._freeze_body(network)
             epochs = self.max_epochs
             if self.checkpoint is not None:
-                epochs = self._resume(n_outputs)
+                epochs = self._resume(network, n_outputs)
             with warnings.catch_warnings():
                 # skorch warns when a 1-sample-per-class split happens; our
                 # own checks already raised with a clearer message.
@@ -339,8 +357,7 @@ class _SpectrogramNet(BaseEstimator):
                     self.net_.partial_fit(dataset, y_enc, epochs=epochs)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
-        stopped_early = self.early_stopping and self.n_epochs_ < self.max_epochs
-        if self.n_epochs_ < self.max_epochs and not stopped_early:
+        if self.n_epochs_ < self.max_epochs and not _stopped_early(self.net_):
             hint = (f"fit again with checkpoint={str(self.checkpoint)!r} to continue"
                     if self.checkpoint is not None else
                     "set checkpoint=<folder> to be able to resume")
@@ -353,28 +370,144 @@ class _SpectrogramNet(BaseEstimator):
             )
         return self
 
-    def __setstate__(self, state):
-        # skorch maps a CUDA net to the CPU when unpickled without a GPU
-        super().__setstate__(state)
-        net = self.__dict__.get("net_")
-        if net is not None and "device_" in self.__dict__:
-            self.device_ = str(net.device)
+    def _validation_fraction(self):
+        if self.validation_fraction is None and self.early_stopping:
+            return 0.1
+        return self.validation_fraction
 
-    def _checkpoint_meta(self, n_outputs):
+    def _callbacks(self, target):
+        """The target's scores, the user's callbacks, early stopping, progress."""
+        first, last = target.callbacks(self, validating=self._validation_fraction() is not None)
+        callbacks = [(f"user_{i}", cb) if not isinstance(cb, tuple) else cb
+                     for i, cb in enumerate(copy.deepcopy(self.callbacks or []))]
+        if self.early_stopping:
+            callbacks.append(
+                ("early_stopping",
+                 EarlyStopping(patience=self.n_iter_no_change, load_best=True))
+            )
+        if self.verbose >= 2:
+            callbacks.append(("progress", ProgressBar()))
+        return first + callbacks + last
+
+    def _build_net(self, spec):
+        """The skorch net of ``spec`` and of this estimator's parameters."""
+        optimizer, optimizer_kwargs = (
+            _OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str)
+            else (self.optimizer, {})
+        )
+        fraction = self._validation_fraction()
+        kwargs = {f"optimizer__{k}": v for k, v in optimizer_kwargs.items()}
+        kwargs.update(spec.target.net_kwargs(self, spec.y_enc))
+        net_class, device = spec.target.net_class, self.device_
+        if self.accelerator is not None:  # the accelerator places the network
+            net_class, device = accelerated_net_class(net_class), None
+            kwargs["accelerator"] = self.accelerator
+            if not isinstance(self.amp, str) and self.amp:
+                raise ValueError(
+                    "amp=True with an accelerator: set the accelerator's own "
+                    "mixed_precision (Accelerator(mixed_precision='fp16')) instead"
+                )
+        else:
+            net_class = amp_net_class(net_class)
+            resolve_amp(self.amp, device)  # refuse amp=True on other devices now
+            kwargs["amp"] = self.amp
+        if self.bucket_by_length:
+            kwargs["iterator_train"] = BucketedDataLoader
+        # pinned batches let the host-to-GPU copies run without blocking
+        pin = device is not None and torch.device(device).type == "cuda"
+        return net_class(
+            module=spec.network.module,
+            module__n_bins=spec.n_bins,
+            module__n_outputs=spec.n_outputs,
+            module__mean=spec.mean,
+            module__scale=spec.scale,
+            **{f"module__{k}": v for k, v in spec.network.params.items()},
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=(None if fraction is None
+                         else spec.target.train_split(fraction, spec.seed)),
+            callbacks=self._callbacks(spec.target),
+            iterator_train__shuffle=True,
+            iterator_train__collate_fn=spec.collates[0],
+            iterator_valid__collate_fn=spec.collates[1],
+            iterator_train__pin_memory=pin,
+            iterator_valid__pin_memory=pin,
+            # A last training batch of one sample breaks batch normalisation.
+            iterator_train__drop_last=spec.drop_last,
+            device=device,
+            verbose=int(self.verbose > 0),
+            **kwargs,
+        )
+
+    # -- transfer (init_from, freeze) -------------------------------------------------
+    def _source_module(self, source, network):
+        """The network ``init_from`` holds, checked against ours, or None."""
+        if source is None:
+            return None
+        theirs = unwrap_module(source.net_)
+        if type(theirs) is not network.module:
+            raise ValueError(
+                f"init_from is a {type(source).__name__}, whose network (a "
+                f"{type(theirs).__name__}) cannot initialise a "
+                f"{type(self).__name__} (a {network.module.__name__}); use an "
+                f"estimator of the same family, whose network is a "
+                f"{network.module.__name__}"
+            )
+        return theirs
+
+    def _copy_weights(self, source, network):
+        """Copy every weight but the head from ``init_from``, or name the mismatch.
+
+        Nothing is copied unless everything fits: the same layers, of the same
+        shapes (bins, depth and widths).
+        """
+        theirs = unwrap_module(source.net_).state_dict()
+        ours = self.net_.module_.state_dict()
+        body = [k for k in ours if not k.startswith(network.head)]
+        their_body = [k for k in theirs if not k.startswith(network.head)]
+        problems = [
+            f"{k!r}: {tuple(theirs[k].shape) if k in theirs else 'missing'} in "
+            f"init_from vs {tuple(ours[k].shape)} here"
+            for k in body if k not in theirs or theirs[k].shape != ours[k].shape
+        ] + [f"{k!r}: {tuple(theirs[k].shape)} in init_from, missing here"
+             for k in their_body if k not in ours]
+        if problems:
+            raise ValueError(
+                f"init_from's network does not match this one at {problems[0]}"
+                f"{f' (and {len(problems) - 1} more)' if len(problems) > 1 else ''}; "
+                "use the same architecture parameters and the same number of bins "
+                f"(init_from has n_features_in_={source.n_features_in_}, this "
+                f"data has {self.n_features_in_})"
+            )
+        for key in body:
+            ours[key] = theirs[key].to(ours[key].device)
+        self.net_.module_.load_state_dict(ours)
+
+    def _freeze_body(self, network):
+        """Train only the output layer."""
+        for name, param in self.net_.module_.named_parameters():
+            param.requires_grad = name.startswith(network.head)
+        self.net_.initialize_optimizer()
+
+    # -- checkpoints --------------------------------------------------------------
+    def _checkpoint_meta(self, network, n_outputs):
         return {
             "estimator": type(self).__name__,
             "n_features_in": int(self.n_features_in_),
             "n_outputs": int(n_outputs),
             "module_params": {k: (list(v) if isinstance(v, tuple) else v)
-                              for k, v in self._module_kwargs().items()},
+                              for k, v in network.params.items()},
         }
 
-    def _resume(self, n_outputs):
+    def _resume(self, network, n_outputs):
         """Load ``checkpoint/checkpoint.pt`` if present; return epochs left."""
         directory = Path(self.checkpoint)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / CHECKPOINT_FILE
-        meta = self._checkpoint_meta(n_outputs)
+        meta = self._checkpoint_meta(network, n_outputs)
         self.net_.callbacks_.append(("checkpoint", _Checkpoint(path, meta)))
         if not path.exists():
             return self.max_epochs
@@ -399,102 +532,123 @@ class _SpectrogramNet(BaseEstimator):
         self.net_.history.extend(state["history"])
         return self.max_epochs - len(self.net_.history)
 
+    def __setstate__(self, state):
+        # skorch maps a CUDA net to the CPU when unpickled without a GPU
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if net is not None and "device_" in self.__dict__:
+            self.device_ = str(net.device)
+
     # -- predicting ------------------------------------------------------------
     def _forward(self, X):
+        """The network's outputs ``(n_samples, n_outputs)`` for input ``X``."""
         check_is_fitted(self, "net_")
-        specs = check_spectrograms(X, estimator=self, reset=False)
-        return self._predict_dataset(SpectrogramDataset(specs))
-
-    def _predict_dataset(self, dataset):
-        """The network's outputs for a :class:`SpectrogramDataset` of clips."""
+        inputs = self._inputs()
+        clips = inputs.prepare(self, inputs.check(self, X, reset=False),
+                               module=unwrap_module(self.net_), reset=False)
+        dataset = SpectrogramDataset(clips)
+        augmentation = self._augmentation()
+        if augmentation is not None:
+            return augmentation.predict(self.net_, dataset)
         return self.net_.predict_proba(dataset)
+
+    # -- persistence contract ------------------------------------------------------
+    #: fitted attributes without a trailing-underscore name that persistence keeps
+    _private_fitted = ()
+
+    def _export_state(self):
+        """The fitted state, for :func:`spectroclf.persistence.save_model`.
+
+        Returns
+        -------
+        state : dict
+            ``"fitted"``: every fitted attribute (trailing underscore, plus
+            ``_private_fitted``) but the net and its history, as numpy arrays
+            and Python values; ``"drop_last"``; ``"module"``, ``"criterion"``
+            and ``"optimizer"``: the state dicts (module and criterion on the
+            CPU); ``"history"``: the epochs as plain Python.
+        """
+        check_is_fitted(self, "net_")
+        net = self.net_
+        fitted = {
+            name: value for name, value in vars(self).items()
+            if (name.endswith("_") and not name.startswith("_")
+                and name not in ("net_", "history_"))
+            or name in self._private_fitted
+        }
+
+        def cpu_state(module):
+            return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+
+        return {
+            "fitted": fitted,
+            "drop_last": bool(net.get_params().get("iterator_train__drop_last", False)),
+            "module": cpu_state(unwrap_module(net)),
+            "criterion": cpu_state(net.criterion_),
+            "optimizer": net.optimizer_.state_dict(),
+            "history": plain_python(net.history.to_list()),
+        }
+
+    @classmethod
+    def _from_state(cls, params, state, *, device):
+        """An estimator with ``params`` and the fitted ``state`` of :meth:`_export_state`.
+
+        ``state`` must be validated already (:func:`spectroclf.persistence`
+        does: parameters, types and shapes); the net is rebuilt from the
+        parameters and given the saved weights on ``device``. A state dict
+        that does not fit raises ``ValueError``.
+        """
+        from skorch.history import History
+
+        estimator = cls(**params)
+        for name, value in state["fitted"].items():
+            setattr(estimator, name, value)
+        estimator.device_ = device
+        n_bins = getattr(estimator, "n_features_in_", None)
+        if not isinstance(n_bins, numbers.Integral) or isinstance(n_bins, bool) or n_bins < 1:
+            raise ValueError(
+                f"fitted['n_features_in_'] must be a positive integer, got {n_bins!r}"
+            )
+        target, network = estimator._target(), estimator._network()
+        target.check_fitted(estimator)
+        seed = 0
+        if isinstance(estimator.random_state, numbers.Integral):
+            seed = int(check_random_state(estimator.random_state)
+                       .randint(np.iinfo(np.int32).max))
+        spec = NetSpec(
+            network=network, target=target,
+            n_bins=network.n_bins or estimator.n_features_in_,
+            n_outputs=target.n_outputs(estimator), seed=seed,
+            drop_last=bool(state.get("drop_last", False)),
+        )
+        net = estimator._build_net(spec)
+        with torch.random.fork_rng(devices=[]):
+            net.initialize()
+        net.module_.load_state_dict(state["module"])  # RuntimeError: the caller's
+        if state.get("criterion"):
+            net.criterion_.load_state_dict(state["criterion"])
+        if state.get("optimizer"):
+            try:
+                net.optimizer_.load_state_dict(state["optimizer"])
+            except (ValueError, KeyError, RuntimeError) as exc:
+                warnings.warn(
+                    f"the optimizer state could not be restored ({exc}); "
+                    "predictions are unaffected, further training starts with a "
+                    "fresh optimizer",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        net.history = History(state.get("history") or [])
+        estimator.net_ = net
+        estimator.history_ = net.history
+        estimator.n_epochs_ = int(state["fitted"].get("n_epochs_", len(net.history)))
+        return estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
 
-_TRAINING_DOC = """
-    lr : float, default={lr}
-        Learning rate.
-    max_epochs : int, default={max_epochs}
-        Passes over the training data.
-    batch_size : int, default=32
-        Clips per batch; each batch is padded to its longest clip.
-    bucket_by_length : bool, default=False
-        Train on batches of clips of similar length (shuffled pools of 16
-        batches sorted by length, the batches in a new random order every
-        epoch; still deterministic under ``random_state``), so that batches
-        carry little padding: faster when clip lengths vary (beat-synced
-        clips), no gain when they are all alike (full-length clips).
-        Validation and prediction keep the input order.
-    optimizer : {{"adam", "adamw", "sgd"}} or torch optimizer class, default="adam"
-        ``"sgd"`` uses momentum 0.9.
-    weight_decay : float, default=0.0
-        L2 penalty (decoupled for ``"adamw"``)."""
 
-_RUN_DOC = """
-    validation_fraction : float in (0, 1), default=None
-        Fraction of the training clips held out{stratified} to report
-        ``valid_loss`` in ``history_`` each epoch. ``None`` trains on
-        everything (0.1 is held out when ``early_stopping``).
-    early_stopping : bool, default=False
-        Stop when the validation loss has not improved for
-        ``n_iter_no_change`` epochs and restore the best weights.
-    n_iter_no_change : int, default=5
-        Patience of early stopping.
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra skorch callbacks (e.g. ``skorch.callbacks.LRScheduler``); they
-        are copied, never modified.
-    checkpoint : str or path-like, default=None
-        A directory where the training state is saved after every epoch
-        (``checkpoint.pt``, written to a temporary file and then renamed).
-        Fitting again with the same directory resumes from the last saved
-        epoch and stops at ``max_epochs`` in all.
-    init_from : fitted estimator of the same family, default=None
-        Start from this estimator's network (all but the output layer), e.g.
-        a genre classifier to fine-tune for emotion regression. The
-        architecture parameters and the number of bins must match.
-    freeze : bool, default=False
-        With ``init_from``, train only the new output layer.
-    device : {{"auto", "cpu", "cuda"}} or str, default="auto"
-        ``"auto"`` uses CUDA when available, else the CPU. Ignored with an
-        ``accelerator``, which places the network itself.
-    accelerator : accelerate.Accelerator or None, default=None
-        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
-        run the script with ``accelerate launch --multi_gpu --num_processes N``
-        for data-parallel training on N GPUs, each process fitting on
-        ``batch_size`` clips per step (an effective batch of
-        ``batch_size * N``), or use the accelerator's mixed precision. Every
-        process returns all the predictions; ``checkpoint`` files are written
-        by the main process only. Needs ``pip install "spectroclf[accelerate]"``.
-        See :ref:`scaling`.
-    amp : {{"auto"}} or bool, default="auto"
-        Automatic mixed precision: forward passes under ``torch.autocast``
-        in float16 with gradient scaling on CUDA, in bfloat16 on the CPU
-        (outputs, losses and probabilities stay float32). ``"auto"`` is on
-        for CUDA and off on the CPU, where results are exactly those of
-        float32. On CUDA, batches are also pinned and copied to the GPU
-        without blocking. With an ``accelerator``, use its own
-        ``mixed_precision`` instead.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split; the same value gives the same predictions on the CPU.
-    verbose : int, default=0
-        1 prints one line per epoch, 2 adds a progress bar per epoch.
-
-    Attributes
-    ----------
-    net_ : skorch.NeuralNet
-        The trained skorch network (its ``module_`` is the torch module).
-    history_ : skorch.History
-        Per-epoch ``train_loss`` (and ``valid_loss``{valid_extra} with a
-        validation split); ``history_[:, "train_loss"]`` gives a curve.
-    n_epochs_ : int
-        Epochs trained.
-    n_features_in_ : int
-        Number of frequency bins per frame.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when 2-D input with string column names was given.
-    device_ : str
-        The device used for training."""
+#: the parameters every LSTM/CNN estimator shares after its architecture
+_RUN_DOC = VALIDATION_DOC + INIT_FROM_DOC + DEVICE_DOC

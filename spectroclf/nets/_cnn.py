@@ -5,14 +5,15 @@ import numbers
 from sklearn.utils._param_validation import Interval
 
 from ..models import CNN
+from ..utils import TRAINING_DOC as _TRAINING_DOC
 from ._augment import (
     AUGMENT_CLASSIFIER_DOC,
     AUGMENT_CONSTRAINTS,
     AUGMENT_REGRESSOR_DOC,
-    _AugmentMixin,
+    Augmentation,
 )
-from ._base import _RUN_DOC, _TRAINING_DOC, _SpectrogramNet, _store_params
-from ._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
+from ._base import _RUN_DOC, Network, _SpectrogramNet
+from ._targets import _CLASS_WEIGHT, _NetClassifier, _NetRegressor
 
 __all__ = ["CNNClassifier", "CNNRegressor"]
 
@@ -33,13 +34,15 @@ _CNN_CONSTRAINTS = {
 }
 
 
-class _CNNMixin:
-    _module = CNN
-    _module_params = ("channels", "kernel_size", "dropout")
-    _batch_norm = True
+def _cnn_network(estimator):
+    """The CNN of a CNN estimator's parameters."""
+    return Network(CNN, dict(
+        channels=tuple(estimator.channels), kernel_size=estimator.kernel_size,
+        dropout=estimator.dropout,
+    ), batch_norm=True, freeze=estimator.freeze)
 
 
-class CNNClassifier(_CNNMixin, _AugmentMixin, _ClassifierMixin, _SpectrogramNet):
+class CNNClassifier(_NetClassifier):
     __doc__ = f"""Genre (or any label) classifier: a CNN over the spectrogram as an image.
 
     Stacks of Conv2d → BatchNorm → ReLU → MaxPool over the standardised
@@ -80,10 +83,42 @@ class CNNClassifier(_CNNMixin, _AugmentMixin, _ClassifierMixin, _SpectrogramNet)
         callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
         accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
-        _store_params(self, locals())
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.dropout = dropout
+        self.crop_frames = crop_frames
+        self.time_mask = time_mask
+        self.freq_mask = freq_mask
+        self.mixup = mixup
+        self.class_weight = class_weight
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.bucket_by_length = bucket_by_length
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.init_from = init_from
+        self.freeze = freeze
+        self.device = device
+        self.accelerator = accelerator
+        self.amp = amp
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _network(self):
+        return _cnn_network(self)
+
+    def _augmentation(self):
+        return Augmentation(crop_frames=self.crop_frames, time_mask=self.time_mask,
+                            freq_mask=self.freq_mask, mixup=self.mixup)
 
 
-class CNNRegressor(_CNNMixin, _AugmentMixin, _RegressorMixin, _SpectrogramNet):
+class CNNRegressor(_NetRegressor):
     __doc__ = f"""Regressor of one or many targets: a CNN over the spectrogram as an image.
 
     The network of :class:`CNNClassifier` with one linear output per target,
@@ -120,4 +155,35 @@ class CNNRegressor(_CNNMixin, _AugmentMixin, _RegressorMixin, _SpectrogramNet):
         freeze=False, device="auto", accelerator=None, amp="auto", random_state=None,
         verbose=0,
     ):
-        _store_params(self, locals())
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.dropout = dropout
+        self.crop_frames = crop_frames
+        self.time_mask = time_mask
+        self.freq_mask = freq_mask
+        self.mixup = mixup
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.bucket_by_length = bucket_by_length
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.init_from = init_from
+        self.freeze = freeze
+        self.device = device
+        self.accelerator = accelerator
+        self.amp = amp
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _network(self):
+        return _cnn_network(self)
+
+    def _augmentation(self):
+        return Augmentation(crop_frames=self.crop_frames, time_mask=self.time_mask,
+                            freq_mask=self.freq_mask, mixup=self.mixup)

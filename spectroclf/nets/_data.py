@@ -30,6 +30,9 @@ class SpectrogramDataset(Dataset):
         Clips in memory, or files read when indexed.
     y : ndarray of shape (n_samples,) or (n_samples, n_targets), optional
         Encoded targets; zeros stand in at prediction time.
+    lengths : array-like of shape (n_samples,), optional
+        Frames of each clip, when the caller knows them already (so that a
+        lazy sequence of files is not read for them once more).
 
     Attributes
     ----------
@@ -37,7 +40,7 @@ class SpectrogramDataset(Dataset):
         Frames of each clip.
     """
 
-    def __init__(self, specs, y=None):
+    def __init__(self, specs, y=None, lengths=None):
         self.specs = specs
         self.y = np.zeros(len(specs), dtype=np.int64) if y is None else y
         # clips in memory are wrapped once; a lazy sequence of files is read
@@ -46,7 +49,10 @@ class SpectrogramDataset(Dataset):
             [torch.from_numpy(np.ascontiguousarray(s)) for s in specs]
             if isinstance(specs, (list, tuple)) else None
         )
-        self.lengths = np.fromiter((len(s) for s in specs), dtype=np.int64, count=len(specs))
+        self.lengths = (
+            np.fromiter((len(s) for s in specs), dtype=np.int64, count=len(specs))
+            if lengths is None else np.asarray(lengths, dtype=np.int64)
+        )
 
     def __len__(self):
         return len(self.specs)

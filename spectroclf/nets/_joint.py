@@ -26,9 +26,10 @@ from skorch.utils import to_numpy
 
 from ..metrics import spearman_score
 from ..models import JointLoss, head_losses
-from ._base import _RUN_DOC, _TRAINING_DOC, _SpectrogramNet, _store_params
-from ._cnn import _CNN_CONSTRAINTS, _CNN_DOC, _CNNMixin
-from ._targets import _CLASS_WEIGHT, _ClassifierMixin
+from ..utils import TRAINING_DOC as _TRAINING_DOC
+from ._base import _RUN_DOC, _SpectrogramNet
+from ._cnn import _CNN_CONSTRAINTS, _CNN_DOC, _cnn_network
+from ._targets import _CLASS_WEIGHT, ClassLabels, _check_target_scaling, _NetClassifier
 
 __all__ = ["JointCNN"]
 
@@ -170,7 +171,135 @@ class _HeadLosses(Callback):
                 net.history.record(f"{prefix}_target_loss", float(target) / n)
 
 
-class JointCNN(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
+class LabelsAndTargets(ClassLabels):
+    """A label column, then real-valued target columns; :class:`JointLoss`.
+
+    ``y_enc`` is ``(n, 1 + n_targets)`` float32: the encoded label, then the
+    standardised targets. The net is skorch's regressor (2-D float targets),
+    the validation split is stratified by the label column.
+
+    Parameters
+    ----------
+    label_weight : float
+    target_weights : array-like of shape (n_targets,) or None
+    class_weight : "balanced", dict or None
+        As :class:`JointCNN` documents them.
+    """
+
+    net_class = NeuralNetRegressor
+
+    def __init__(self, *, label_weight=1.0, target_weights=None, class_weight=None):
+        super().__init__(class_weight=class_weight)
+        self.label_weight = label_weight
+        self.target_weights = target_weights
+
+    def as_rows(self, y):
+        if isinstance(y, (list, tuple)):  # rows of mixed types: keep each type
+            return _columns(y)[0]
+        return y
+
+    def encode(self, y, *, validation_fraction):
+        arr, names = _columns(y)
+        if arr.ndim == 1 or arr.shape[1] == 1:
+            warnings.warn(
+                f"y has shape {arr.shape}: class labels and no target columns, so "
+                "JointCNN trains its label head alone (use "
+                "CNNClassifier for that). To train the target heads too, pass y of "
+                "shape (n_samples, 1 + n_targets): the labels, then the targets",
+                UserWarning,
+                stacklevel=4,  # the caller of fit (above _fit_context and fit)
+            )
+            arr = arr.reshape(len(arr), -1)
+        if arr.shape[1] == 0:
+            raise ValueError(
+                "y has no columns; expected (n_samples, 1 + n_targets): the class "
+                "labels, then the targets"
+            )
+        targets = _as_targets(arr, names)
+        weights = self.weights(targets.shape[1])
+        if self.label_weight == 0 and not np.any(weights):
+            raise ValueError(
+                f"label_weight=0 and target_weights={self.target_weights!r} with "
+                f"{targets.shape[1]} target(s): the loss is always zero and nothing "
+                "would be learnt; give the label or a target a positive weight"
+            )
+        labels, fitted = super().encode(_as_labels(arr[:, 0]),
+                                        validation_fraction=validation_fraction)
+        mean = targets.mean(axis=0)
+        scale = targets.std(axis=0)
+        scale[scale < 1e-12] = 1.0
+        fitted.update(n_targets_=targets.shape[1], y_mean_=mean, y_scale_=scale)
+        y_enc = np.column_stack([labels, (targets - mean) / scale])
+        return y_enc.astype(np.float32), fitted
+
+    def n_outputs(self, estimator):
+        return len(estimator.classes_) + estimator.n_targets_
+
+    def check_fitted(self, estimator):
+        super().check_fitted(estimator)
+        _check_target_scaling(estimator, "n_targets_")
+
+    def mixup_classes(self, estimator):
+        return None
+
+    def weights(self, n_targets):
+        """``target_weights`` as an array of ``n_targets`` floats, checked."""
+        if self.target_weights is None:
+            return np.ones(n_targets)
+        try:
+            weights = np.asarray(self.target_weights, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"target_weights must be numbers: {exc}") from None
+        if weights.ndim != 1 or len(weights) != n_targets:
+            raise ValueError(
+                f"target_weights has shape {weights.shape}, but y has "
+                f"{n_targets} target column(s) after its label column; "
+                "give one weight per target"
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError(
+                f"target_weights must be finite and non-negative, got {weights.tolist()}"
+            )
+        return weights
+
+    def net_kwargs(self, estimator, y_enc):
+        labels = None if y_enc is None else np.asarray(y_enc)[:, 0].astype(np.int64)
+        return {
+            "criterion": JointLoss,
+            "criterion__n_classes": len(estimator.classes_),
+            "criterion__n_targets": estimator.n_targets_,
+            "criterion__label_weight": float(self.label_weight),
+            "criterion__target_weights": torch.as_tensor(
+                self.weights(estimator.n_targets_), dtype=torch.float32
+            ),
+            "criterion__class_weight": self.class_weights(estimator, labels),
+        }
+
+    def train_split(self, fraction, seed):
+        return _LabelStratifiedSplit(fraction, stratified=True, random_state=seed)
+
+    def callbacks(self, estimator, *, validating):
+        """The heads' losses and scores, before the user's callbacks and early
+        stopping, which may end the epoch before later callbacks record."""
+        n_classes, n_targets = len(estimator.classes_), estimator.n_targets_
+        heads = [("head_losses", _HeadLosses(n_classes, n_targets))]
+        if validating:
+            heads.append((
+                "valid_acc",
+                EpochScoring(partial(_label_accuracy, n_classes=n_classes),
+                             name="valid_acc", lower_is_better=False, use_caching=True),
+            ))
+            if n_targets:
+                heads.append((
+                    "valid_spearman",
+                    EpochScoring(partial(_target_spearman, n_classes=n_classes),
+                                 name="valid_spearman", lower_is_better=False,
+                                 use_caching=True),
+                ))
+        return heads, []
+
+
+class JointCNN(_NetClassifier):
     __doc__ = f"""Classifier with auxiliary regression targets: one CNN, two heads.
 
     The network of :class:`CNNClassifier` whose last layer is a label head
@@ -255,10 +384,6 @@ class JointCNN(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
     (['rock', 'jazz'], (2, 1))
     """
 
-    _net_class = NeuralNetRegressor  # y_enc is 2-D floats; the loss is JointLoss
-    _valid_split = _LabelStratifiedSplit  # stratified by the label column
-    _init_from_hint = "a CNNClassifier, CNNRegressor or JointCNN"
-
     _parameter_constraints = {
         **_SpectrogramNet._parameter_constraints,
         **_CNN_CONSTRAINTS,
@@ -276,121 +401,39 @@ class JointCNN(_CNNMixin, _ClassifierMixin, _SpectrogramNet):
         freeze=False, device="auto", accelerator=None, amp="auto", random_state=None,
         verbose=0,
     ):
-        _store_params(self, locals())
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.dropout = dropout
+        self.label_weight = label_weight
+        self.target_weights = target_weights
+        self.class_weight = class_weight
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.bucket_by_length = bucket_by_length
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.init_from = init_from
+        self.freeze = freeze
+        self.device = device
+        self.accelerator = accelerator
+        self.amp = amp
+        self.random_state = random_state
+        self.verbose = verbose
 
-    # -- fitting ---------------------------------------------------------------
-    def fit(self, X, y):
-        """Train the network's label head and target heads together.
+    def _target(self):
+        return LabelsAndTargets(label_weight=self.label_weight,
+                                target_weights=self.target_weights,
+                                class_weight=self.class_weight)
 
-        Parameters
-        ----------
-        X : list of ndarray of shape (n_frames_i, n_bins), dict, or ndarray
-            Spectrograms, time first: a list of arrays of any lengths, the
-            dict ``{"X": (n, max_len, n_bins), "lengths": (n,)}`` that
-            :class:`~spectroclf.PadTruncate` returns, a 3-D array
-            ``(n, n_frames, n_bins)``, or a 2-D array ``(n, n_bins)`` read as
-            one frame per sample.
-        y : array-like or DataFrame of shape (n_samples, 1 + n_targets)
-            The class label of each clip in column 0 (any type), its
-            real-valued targets in the other columns. A 1-D ``y`` of labels
-            alone trains the label head only, with a warning.
+    def _network(self):
+        return _cnn_network(self)
 
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        if isinstance(y, (list, tuple)):  # rows of mixed types: keep each type
-            y = _columns(y)[0]
-        return super().fit(X, y)
-
-    def _prepare_y(self, y):
-        arr, names = _columns(y)
-        if arr.ndim == 1 or arr.shape[1] == 1:
-            warnings.warn(
-                f"y has shape {arr.shape}: class labels and no target columns, so "
-                f"{type(self).__name__} trains its label head alone (use "
-                "CNNClassifier for that). To train the target heads too, pass y of "
-                "shape (n_samples, 1 + n_targets): the labels, then the targets",
-                UserWarning,
-                stacklevel=5,  # the caller of fit (JointCNN.fit, _fit_context, fit)
-            )
-            arr = arr.reshape(len(arr), -1)
-        if arr.shape[1] == 0:
-            raise ValueError(
-                "y has no columns; expected (n_samples, 1 + n_targets): the class "
-                "labels, then the targets"
-            )
-        targets = _as_targets(arr, names)
-        self.n_targets_ = targets.shape[1]
-        weights = self._target_weights()
-        if self.label_weight == 0 and not np.any(weights):
-            raise ValueError(
-                f"label_weight=0 and target_weights={self.target_weights!r} with "
-                f"{self.n_targets_} target(s): the loss is always zero and nothing "
-                "would be learnt; give the label or a target a positive weight"
-            )
-        labels, n_classes = super()._prepare_y(_as_labels(arr[:, 0]))
-        self.y_mean_ = targets.mean(axis=0)
-        scale = targets.std(axis=0)
-        scale[scale < 1e-12] = 1.0
-        self.y_scale_ = scale
-        y_enc = np.column_stack([labels, (targets - self.y_mean_) / self.y_scale_])
-        return y_enc.astype(np.float32), n_classes + self.n_targets_
-
-    def _target_weights(self):
-        """``target_weights`` as an array of ``n_targets_`` floats, checked."""
-        if self.target_weights is None:
-            return np.ones(self.n_targets_)
-        try:
-            weights = np.asarray(self.target_weights, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"target_weights must be numbers: {exc}") from None
-        if weights.ndim != 1 or len(weights) != self.n_targets_:
-            raise ValueError(
-                f"target_weights has shape {weights.shape}, but y has "
-                f"{self.n_targets_} target column(s) after its label column; "
-                "give one weight per target"
-            )
-        if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError(
-                f"target_weights must be finite and non-negative, got {weights.tolist()}"
-            )
-        return weights
-
-    def _net_kwargs(self, y_enc):
-        labels = (y_enc[:, 0] if np.ndim(y_enc) == 2 else np.asarray(y_enc)).astype(np.int64)
-        class_weight = super()._net_kwargs(labels).get("criterion__weight")
-        return {
-            "criterion": JointLoss,
-            "criterion__n_classes": len(self.classes_),
-            "criterion__n_targets": self.n_targets_,
-            "criterion__label_weight": float(self.label_weight),
-            "criterion__target_weights": torch.as_tensor(
-                self._target_weights(), dtype=torch.float32
-            ),
-            "criterion__class_weight": class_weight,
-        }
-
-    def _callbacks(self, seed):
-        n_classes = len(self.classes_)
-        heads = [("head_losses", _HeadLosses(n_classes, self.n_targets_))]
-        if self._validation_fraction() is not None:
-            heads.append((
-                "valid_acc",
-                EpochScoring(partial(_label_accuracy, n_classes=n_classes),
-                             name="valid_acc", lower_is_better=False, use_caching=True),
-            ))
-            if self.n_targets_:
-                heads.append((
-                    "valid_spearman",
-                    EpochScoring(partial(_target_spearman, n_classes=n_classes),
-                                 name="valid_spearman", lower_is_better=False,
-                                 use_caching=True),
-                ))
-        # before the user's callbacks and early stopping, which may end the
-        # epoch (and training) before later callbacks record their scores
-        return heads + super()._callbacks(seed)
 
     # -- predicting ------------------------------------------------------------
     def predict_proba(self, X):

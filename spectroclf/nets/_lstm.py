@@ -5,14 +5,15 @@ import numbers
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..models import LSTM
+from ..utils import TRAINING_DOC as _TRAINING_DOC
 from ._augment import (
     AUGMENT_CLASSIFIER_DOC,
     AUGMENT_CONSTRAINTS,
     AUGMENT_REGRESSOR_DOC,
-    _AugmentMixin,
+    Augmentation,
 )
-from ._base import _RUN_DOC, _TRAINING_DOC, _SpectrogramNet, _store_params
-from ._targets import _CLASS_WEIGHT, _ClassifierMixin, _RegressorMixin
+from ._base import _RUN_DOC, Network, _SpectrogramNet
+from ._targets import _CLASS_WEIGHT, _NetClassifier, _NetRegressor
 
 __all__ = ["LSTMClassifier", "LSTMRegressor"]
 
@@ -38,7 +39,16 @@ _LSTM_CONSTRAINTS = {
 }
 
 
-class LSTMClassifier(_AugmentMixin, _ClassifierMixin, _SpectrogramNet):
+def _lstm_network(estimator):
+    """The LSTM of an LSTM estimator's parameters."""
+    return Network(LSTM, dict(
+        hidden_size=estimator.hidden_size, num_layers=estimator.num_layers,
+        bidirectional=estimator.bidirectional, dropout=estimator.dropout,
+        pooling=estimator.pooling,
+    ), freeze=estimator.freeze)
+
+
+class LSTMClassifier(_NetClassifier):
     __doc__ = f"""Genre (or any label) classifier: an LSTM over spectrogram frames.
 
     Frames are standardised per bin with statistics of the training clips,
@@ -71,8 +81,6 @@ class LSTMClassifier(_AugmentMixin, _ClassifierMixin, _SpectrogramNet):
     array(['rock', 'pop', 'rock', 'pop'], dtype='<U4')
     """
 
-    _module = LSTM
-    _module_params = tuple(_LSTM_CONSTRAINTS)
     _parameter_constraints = {
         **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS,
         **AUGMENT_CONSTRAINTS, **_CLASS_WEIGHT
@@ -87,10 +95,44 @@ class LSTMClassifier(_AugmentMixin, _ClassifierMixin, _SpectrogramNet):
         callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
         accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
-        _store_params(self, locals())
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.crop_frames = crop_frames
+        self.time_mask = time_mask
+        self.freq_mask = freq_mask
+        self.mixup = mixup
+        self.class_weight = class_weight
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.bucket_by_length = bucket_by_length
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.init_from = init_from
+        self.freeze = freeze
+        self.device = device
+        self.accelerator = accelerator
+        self.amp = amp
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _network(self):
+        return _lstm_network(self)
+
+    def _augmentation(self):
+        return Augmentation(crop_frames=self.crop_frames, time_mask=self.time_mask,
+                            freq_mask=self.freq_mask, mixup=self.mixup)
 
 
-class LSTMRegressor(_AugmentMixin, _RegressorMixin, _SpectrogramNet):
+class LSTMRegressor(_NetRegressor):
     __doc__ = f"""Regressor of one or many targets (e.g. valence, energy, danceability): an LSTM.
 
     The network of :class:`LSTMClassifier` with one linear output per target
@@ -117,8 +159,6 @@ class LSTMRegressor(_AugmentMixin, _RegressorMixin, _SpectrogramNet):
     (30, 2)
     """
 
-    _module = LSTM
-    _module_params = tuple(_LSTM_CONSTRAINTS)
     _parameter_constraints = {
         **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS, **AUGMENT_CONSTRAINTS
     }
@@ -132,5 +172,38 @@ class LSTMRegressor(_AugmentMixin, _RegressorMixin, _SpectrogramNet):
         init_from=None, freeze=False, device="auto", accelerator=None, amp="auto",
         random_state=None, verbose=0,
     ):
-        _store_params(self, locals())
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.crop_frames = crop_frames
+        self.time_mask = time_mask
+        self.freq_mask = freq_mask
+        self.mixup = mixup
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.bucket_by_length = bucket_by_length
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.init_from = init_from
+        self.freeze = freeze
+        self.device = device
+        self.accelerator = accelerator
+        self.amp = amp
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _network(self):
+        return _lstm_network(self)
+
+    def _augmentation(self):
+        return Augmentation(crop_frames=self.crop_frames, time_mask=self.time_mask,
+                            freq_mask=self.freq_mask, mixup=self.mixup)
 

@@ -1,7 +1,14 @@
-"""The task side of an estimator: class labels or real-valued targets.
+"""What ``y`` is: class labels or real-valued targets.
 
-Mixed into :class:`~._base._SpectrogramNet` subclasses: target encoding,
-the loss, the skorch net class, and ``predict`` / ``predict_proba``.
+A target object encodes ``y`` for the network, names the fitted attributes
+it learns from ``y`` (``classes_``; ``n_outputs_``, ``y_mean_``,
+``y_scale_``), and chooses what depends on the task: skorch's net class,
+the loss, the validation split and the validation scores. It is made from
+the estimator's parameters by ``_target()`` in each fit and holds no fitted
+state itself.
+
+:class:`_NetClassifier` and :class:`_NetRegressor` add scikit-learn's task
+mixin and the matching ``predict`` / ``predict_proba``.
 """
 
 import warnings
@@ -16,59 +23,184 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
+from skorch.dataset import ValidSplit
 
 from ..metrics import spearman_score
+from ._base import _SpectrogramNet
 
 _CLASS_WEIGHT = {"class_weight": [StrOptions({"balanced"}), dict, None]}
 
 
-class _ClassifierMixin(ClassifierMixin):
-    _stratify = True
-    _net_class = NeuralNetClassifier
+class ClassLabels:
+    """Class labels of any type, encoded as ``0 .. n_classes - 1``; cross-entropy.
 
-    def _prepare_y(self, y):
+    Parameters
+    ----------
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the loss.
+    """
+
+    net_class = NeuralNetClassifier
+
+    def __init__(self, *, class_weight=None):
+        self.class_weight = class_weight
+
+    def as_rows(self, y):
+        return y
+
+    def encode(self, y, *, validation_fraction):
+        """``(y_enc, fitted)``: int64 class indices, and ``{"classes_": labels}``."""
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected; "
                 "ravelling it.",
                 DataConversionWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             y = y.ravel()
         check_classification_targets(y)
-        self.classes_, y_enc = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
+        classes, y_enc = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
             raise ValueError(
-                f"y has only one class ({self.classes_[0].item()!r}); a classifier "
+                f"y has only one class ({classes[0].item()!r}); a classifier "
                 "needs samples of at least two classes"
             )
-        fraction = self._validation_fraction()
-        if fraction is not None:
+        if validation_fraction is not None:
             counts = np.bincount(y_enc)
             if counts.min() < 2:
                 raise ValueError(
-                    f"class {self.classes_[counts.argmin()].item()!r} has only one "
-                    f"sample, but validation_fraction={fraction} needs a "
+                    f"class {classes[counts.argmin()].item()!r} has only one "
+                    f"sample, but validation_fraction={validation_fraction} needs a "
                     "stratified split with at least 2 samples per class; drop "
                     "rare classes first (merge_classes(X, y, min_count=2)) or "
                     "set validation_fraction=None"
                 )
-        return y_enc.astype(np.int64), len(self.classes_)
+        return y_enc.astype(np.int64), {"classes_": classes}
 
-    def _net_kwargs(self, y_enc):
-        kwargs = {"criterion": torch.nn.CrossEntropyLoss,
-                  "classes": list(range(len(self.classes_)))}
+    def n_outputs(self, estimator):
+        return len(estimator.classes_)
+
+    def check_fitted(self, estimator):
+        """Refuse a restored ``classes_`` that no fit could have learnt."""
+        classes = getattr(estimator, "classes_", None)
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+            raise ValueError(
+                f"fitted['classes_'] must be a 1-D array of at least 2 labels, got "
+                f"{classes!r}"
+            )
+
+    def mixup_classes(self, estimator):
+        """Classes to one-hot encode for mixup."""
+        return len(estimator.classes_)
+
+    def class_weights(self, estimator, y_enc):
+        """The loss's class weights as a tensor, or None.
+
+        ``y_enc`` is None when a saved model is rebuilt: the criterion's own
+        saved state then restores the weights.
+        """
+        n = len(estimator.classes_)
         if isinstance(self.class_weight, dict):
-            weights = [float(self.class_weight.get(c, 1.0)) for c in self.classes_]
+            weights = [float(self.class_weight.get(c, 1.0)) for c in estimator.classes_]
         elif self.class_weight == "balanced":
             weights = compute_class_weight(
-                "balanced", classes=np.arange(len(self.classes_)), y=y_enc
+                "balanced", classes=np.arange(n),
+                y=np.arange(n) if y_enc is None else y_enc,
             )
         else:
-            return kwargs
-        kwargs["criterion__weight"] = torch.as_tensor(weights, dtype=torch.float32)
+            return None
+        return torch.as_tensor(weights, dtype=torch.float32)
+
+    def net_kwargs(self, estimator, y_enc):
+        kwargs = {"criterion": torch.nn.CrossEntropyLoss,
+                  "classes": list(range(len(estimator.classes_)))}
+        weights = self.class_weights(estimator, y_enc)
+        if weights is not None:
+            kwargs["criterion__weight"] = weights
         return kwargs
+
+    def train_split(self, fraction, seed):
+        return ValidSplit(fraction, stratified=True, random_state=seed)
+
+    def callbacks(self, estimator, *, validating):
+        """Callbacks before and after the user's (skorch records ``valid_acc``)."""
+        return [], []
+
+
+class RealTargets:
+    """Real-valued targets, standardised per column; mean squared error.
+
+    Parameters
+    ----------
+    name : str
+        The estimator's class name, for messages.
+    """
+
+    net_class = NeuralNetRegressor
+
+    def __init__(self, *, name):
+        self.name = name
+
+    def as_rows(self, y):
+        return y
+
+    def encode(self, y, *, validation_fraction):
+        """``(y_enc, fitted)``: standardised float32 ``(n, n_outputs)`` targets."""
+        try:
+            y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"y of {self.name} must be numbers (real-valued "
+                f"targets); {exc}. For class labels use "
+                f"{self.name.replace('Regressor', 'Classifier')}"
+            ) from None
+        if y.ndim > 2:
+            raise ValueError(
+                f"y has shape {y.shape}; expected (n_samples,) or (n_samples, n_targets)"
+            )
+        y2 = y.reshape(len(y), -1)
+        mean = y2.mean(axis=0)
+        scale = y2.std(axis=0)
+        scale[scale < 1e-12] = 1.0
+        fitted = {"n_outputs_": y2.shape[1], "y_mean_": mean, "y_scale_": scale,
+                  "_single_target": y.ndim == 1}
+        return ((y2 - mean) / scale).astype(np.float32), fitted
+
+    def n_outputs(self, estimator):
+        return estimator.n_outputs_
+
+    def check_fitted(self, estimator):
+        """Refuse restored target statistics that do not fit ``n_outputs_``."""
+        _check_target_scaling(estimator, "n_outputs_")
+
+    def mixup_classes(self, estimator):
+        return None
+
+    def net_kwargs(self, estimator, y_enc):
+        return {"criterion": torch.nn.MSELoss}
+
+    def train_split(self, fraction, seed):
+        return ValidSplit(fraction, stratified=False, random_state=seed)
+
+    def callbacks(self, estimator, *, validating):
+        """``valid_spearman`` after the user's callbacks, with a validation split."""
+        if not validating:
+            return [], []
+        return [], [(
+            "valid_spearman",
+            EpochScoring(_skorch_spearman, name="valid_spearman",
+                         lower_is_better=False, use_caching=True),
+        )]
+
+
+class _NetClassifier(ClassifierMixin, _SpectrogramNet):
+    """A net estimator whose ``y`` is class labels (``class_weight``)."""
+
+    def _target(self):
+        return ClassLabels(class_weight=self.class_weight)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -76,8 +208,7 @@ class _ClassifierMixin(ClassifierMixin):
         Parameters
         ----------
         X : list of ndarray, dict, or ndarray
-            Spectrograms in any form ``fit`` accepts, with the same number of
-            bins.
+            Input in any form ``fit`` accepts, with the same number of bins.
 
         Returns
         -------
@@ -92,7 +223,7 @@ class _ClassifierMixin(ClassifierMixin):
         Parameters
         ----------
         X : list of ndarray, dict, or ndarray
-            Spectrograms in any form ``fit`` accepts.
+            Input in any form ``fit`` accepts.
 
         Returns
         -------
@@ -102,52 +233,21 @@ class _ClassifierMixin(ClassifierMixin):
         return self.classes_[proba.argmax(axis=1)]
 
 
-class _RegressorMixin(RegressorMixin):
-    _stratify = False
-    _net_class = NeuralNetRegressor
+class _NetRegressor(RegressorMixin, _SpectrogramNet):
+    """A net estimator whose ``y`` is one or many real-valued targets."""
 
-    def _prepare_y(self, y):
-        try:
-            y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
-        except ValueError as exc:
-            if "could not convert" not in str(exc):
-                raise
-            raise ValueError(
-                f"y of {type(self).__name__} must be numbers (real-valued "
-                f"targets); {exc}. For class labels use "
-                f"{type(self).__name__.replace('Regressor', 'Classifier')}"
-            ) from None
-        if y.ndim > 2:
-            raise ValueError(f"y has shape {y.shape}; expected (n_samples,) or (n_samples, n_targets)")
-        self._single_target = y.ndim == 1
-        y2 = y.reshape(len(y), -1)
-        self.n_outputs_ = y2.shape[1]
-        self.y_mean_ = y2.mean(axis=0)
-        scale = y2.std(axis=0)
-        scale[scale < 1e-12] = 1.0
-        self.y_scale_ = scale
-        return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32), self.n_outputs_
+    _private_fitted = ("_single_target",)
 
-    def _net_kwargs(self, y_enc):
-        return {"criterion": torch.nn.MSELoss}
-
-    def _callbacks(self, seed):
-        callbacks = super()._callbacks(seed)
-        if self._validation_fraction() is not None:
-            callbacks.append((
-                "valid_spearman",
-                EpochScoring(_skorch_spearman, name="valid_spearman",
-                             lower_is_better=False, use_caching=True),
-            ))
-        return callbacks
+    def _target(self):
+        return RealTargets(name=type(self).__name__)
 
     def predict(self, X):
-        """Predicted targets.
+        """Predicted targets, in the units of the ``y`` given to fit.
 
         Parameters
         ----------
         X : list of ndarray, dict, or ndarray
-            Spectrograms in any form ``fit`` accepts.
+            Input in any form ``fit`` accepts.
 
         Returns
         -------
@@ -161,6 +261,23 @@ class _RegressorMixin(RegressorMixin):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _check_target_scaling(estimator, count):
+    """``y_mean_`` and ``y_scale_``: finite, ``(getattr(estimator, count),)``, scale > 0."""
+    n = getattr(estimator, count, None)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"fitted[{count!r}] must be a non-negative integer, got {n!r}")
+    for name in ("y_mean_", "y_scale_"):
+        value = getattr(estimator, name, None)
+        if (not isinstance(value, np.ndarray) or value.shape != (n,)
+                or value.dtype.kind != "f" or not np.isfinite(value).all()):
+            raise ValueError(
+                f"fitted[{name!r}] must be {n} finite floats ({count}={n}), got "
+                f"{value!r}"
+            )
+    if (estimator.y_scale_ <= 0).any():
+        raise ValueError(f"fitted['y_scale_'] must be positive, got {estimator.y_scale_}")
 
 
 def _skorch_spearman(net, X, y):

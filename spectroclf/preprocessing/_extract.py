@@ -4,15 +4,15 @@ import numbers
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_memory
 
 from .. import features
 from .._io import is_path as _is_path
+from ..utils import check_audio
+from ..utils import map_cached as _map_cached
 from ._base import _feature_names, _n_bins, _sync
 
 
@@ -38,54 +38,6 @@ def _extract_one(
         beats = features.beat_frames(y=y, sr=sr, hop_length=hop_length)
         S = _sync(S, beats, np.median)
     return np.ascontiguousarray(S, dtype=np.float32)
-
-
-def _map_cached(func, calls, *, memory, n_jobs, one_thread=True):
-    """``func(**kwargs)`` for each ``kwargs`` of ``calls``, in order, cached and parallel.
-
-    ``func`` is cached in ``memory`` (:func:`sklearn.utils.validation.check_memory`).
-    The cache is looked up here first and hits are loaded in this process, so a cached
-    re-run starts no worker process (start-up and imports cost seconds) and sends no
-    result through a pipe. The misses run in :class:`joblib.Parallel` with ``n_jobs``,
-    or here when that means one process: then, with ``one_thread``, one call at a time
-    under a limit of one BLAS / OpenMP thread, as joblib's workers run (extra threads
-    only spin on the small matrix products of an extraction: up to 1.7x the CPU for
-    the same clip), so that ``n_jobs=1`` and ``n_jobs=2`` give the same bits.
-
-    Yields
-    ------
-    result : object
-        ``func(**calls[i])``, as soon as it is ready, in the order of ``calls``.
-    """
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    cached = check_memory(
-        str(memory) if isinstance(memory, os.PathLike) else memory
-    ).cache(func)
-    check = getattr(cached, "check_call_in_cache", None)
-    if memory is None or check is None:
-        hits = [False] * len(calls)
-    else:
-        hits = [bool(check(**kwargs)) for kwargs in calls]
-    misses = [kwargs for kwargs, hit in zip(calls, hits, strict=True) if not hit]
-    computed = iter(())
-    if effective_n_jobs(n_jobs) == 1:
-        run = _one_thread if one_thread else (lambda f, kwargs: f(**kwargs))
-        computed = (run(cached, kwargs) for kwargs in misses)
-    elif misses:
-        computed = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(cached)(**kwargs) for kwargs in misses
-        )
-    for kwargs, hit in zip(calls, hits, strict=True):
-        yield cached(**kwargs) if hit else next(computed)
-
-
-def _one_thread(func, kwargs):
-    """``func(**kwargs)`` with BLAS and OpenMP limited to one thread (then restored)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        return func(**kwargs)
 
 
 class SpectrogramExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -207,83 +159,7 @@ class SpectrogramExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_key
 
     def _check_sources(self, X):
         """X -> list of paths (str) and 1-D float32 waveforms."""
-        if isinstance(X, (str, os.PathLike)):
-            raise ValueError(
-                f"X is a single path {str(X)!r}; pass a list of paths: [path]"
-            )
-        if hasattr(X, "toarray"):
-            raise TypeError(
-                "X is a sparse matrix; sparse input is not supported, pass a list "
-                "of waveforms or a dense (n_clips, n_samples) array"
-            )
-        if hasattr(X, "__array__") and not isinstance(X, (list, tuple)):
-            X = np.asarray(X)
-        if isinstance(X, np.ndarray) and X.dtype.kind in "fiuc":
-            if X.ndim == 1:
-                raise ValueError(
-                    f"X is a single 1-D waveform of shape {X.shape}; pass a list "
-                    "of waveforms, [y], or reshape your data with y.reshape(1, -1) "
-                    "(Reshape your data to (n_clips, n_samples))"
-                )
-            if X.ndim == 2 and X.shape[1] == 0:
-                raise ValueError(
-                    f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 "
-                    "is required: each waveform needs at least one sample"
-                )
-            if X.ndim != 2:
-                raise ValueError(
-                    f"X is an array of shape {X.shape}; expected a list of paths "
-                    "or waveforms, or a 2-D array (n_clips, n_samples) of "
-                    "equal-length waveforms"
-                )
-        try:
-            sources = list(X)
-        except TypeError:
-            raise TypeError(
-                f"X must be a list of audio paths or 1-D waveforms, got "
-                f"{type(X).__name__}"
-            ) from None
-        if len(sources) == 0:
-            raise ValueError("X is empty: expected at least one audio path or waveform")
-        out = []
-        for i, x in enumerate(sources):
-            if _is_path(x):
-                if not Path(x).is_file():
-                    raise FileNotFoundError(
-                        f"sample {i}: audio file '{x}' does not exist"
-                    )
-                out.append(str(x))
-                continue
-            if hasattr(x, "toarray"):
-                raise TypeError(f"sample {i} is a sparse matrix; expected a waveform")
-            arr = np.asarray(x)
-            if arr.dtype.kind == "c":
-                raise ValueError(f"sample {i}: Complex data not supported")
-            if arr.dtype.kind == "O" and arr.ndim >= 1:
-                try:
-                    arr = arr.astype(np.float32)
-                except (TypeError, ValueError) as exc:
-                    raise TypeError(
-                        f"sample {i} could not be read as a float waveform: {exc}"
-                    ) from None
-            if arr.dtype.kind not in "fiub":
-                raise TypeError(
-                    f"sample {i} is {type(x).__name__} (dtype {arr.dtype}); "
-                    "expected an audio path or a 1-D waveform"
-                )
-            if arr.ndim != 1:
-                raise ValueError(
-                    f"sample {i} is an array of shape {arr.shape}; expected a 1-D "
-                    f"mono waveform at sr={self.sr}. Mix multichannel audio down "
-                    "first (librosa.to_mono) or pass the file path"
-                )
-            if arr.size == 0:
-                raise ValueError(f"sample {i} is an empty waveform (0 samples)")
-            arr = arr.astype(np.float32, copy=False)
-            if not np.isfinite(arr).all():
-                raise ValueError(f"sample {i}: waveform contains NaN or inf")
-            out.append(arr)
-        return out
+        return check_audio(X, sr=self.sr)
 
     def transform(self, X):
         """Extract one spectrogram per clip.

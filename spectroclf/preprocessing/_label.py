@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..datasets._labels import _map_labels
+from ..utils import map_labels
 
 
 class LabelTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -53,7 +53,7 @@ class LabelTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         self.mapping = mapping
 
     def _map(self, y, *, drop):
-        return _map_labels(y, self.mapping, drop=drop)
+        return map_labels(y, self.mapping, drop=drop)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, y):

@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback
 from torch import nn
 
@@ -57,7 +58,7 @@ class TestResolve:
         assert resolve_amp("auto", "meta") is None
 
     def test_net_class(self):
-        assert issubclass(amp_net_class(LSTMClassifier._net_class), LSTMClassifier._net_class)
+        assert issubclass(amp_net_class(NeuralNetClassifier), NeuralNetClassifier)
         with pytest.raises(TypeError, match="amp is not supported"):
             amp_net_class(nn.Module)
 

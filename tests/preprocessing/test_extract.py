@@ -144,7 +144,7 @@ class TestSpectrogramExtractor:
             SpectrogramExtractor().transform([bad])
 
     def test_missing_file(self, tmp_path):
-        with pytest.raises(FileNotFoundError, match="sample 0.*nothere.ogg"):
+        with pytest.raises(FileNotFoundError, match="clip 0.*nothere.ogg"):
             SpectrogramExtractor().transform([tmp_path / "nothere.ogg"])
         with pytest.raises(FileNotFoundError, match="nothere.ogg"):
             SpectrogramExtractor().fit([tmp_path / "nothere.ogg"])  # fit checks X
@@ -160,7 +160,7 @@ class TestSpectrogramExtractor:
     def test_2d_waveform(self, tone):
         with pytest.raises(
             ValueError,
-            match=r"sample 1 is an array of shape "
+            match=r"clip 1 is an array of shape "
             r"\(2, 100\).*1-D mono",
         ):
             SpectrogramExtractor().transform([tone(), np.zeros((2, 100))])
