@@ -550,7 +550,7 @@ def load_model(path, *, map_location=None, return_metadata=False):
             warnings.simplefilter("always")
             estimator = cls._from_state(params, state, device=device)
     except (ValueError, TypeError, KeyError, RuntimeError, AttributeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = " ".join(str(exc).split())[:400] or type(exc).__name__
         raise ValueError(
             f"model file '{path}' is damaged: {first}; it does not describe a {name} "
             "that this spectroclf can rebuild (written by an incompatible spectroclf, "

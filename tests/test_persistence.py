@@ -427,3 +427,59 @@ if __name__ == "__main__":  # regenerate tests/data/model_v1.pt (see the docstri
     print(model.predict(reference_data()[0][:6]).tolist())
     print(np.array2string(model.predict_proba(reference_data()[0][:6]),
                           precision=8, separator=", ", floatmode="fixed"))
+
+
+class TestTamperedFiles:
+    """A valid archive with contents no fit could have written: the library's own
+    error, naming the entry, before anything is built in torch or skorch."""
+
+    def _tampered(self, tmp_path, edit, kind="LSTMRegressor"):
+        est, _, _ = _fitted(kind)
+        path = save_model(est, tmp_path / "m.pt")
+        payload = torch.load(path, weights_only=True)
+        edit(payload)
+        torch.save(payload, path)
+        return path
+
+    @pytest.mark.parametrize(
+        "edit, entry",
+        [
+            (lambda p: p["params"].update(hidden_size=-1), r"params\['hidden_size'\]"),
+            (lambda p: p["params"].update(lr="fast"), r"params\['lr'\]"),
+            (lambda p: p["params"].update(optimizer="torch.optim.Nope"),
+             r"params\['optimizer'\].*'torch.optim.Nope', not a torch optimizer"),
+            (lambda p: p["params"].update(optimizer="os.system"), r"params\['optimizer'\]"),
+            (lambda p: p["params"].update(callbacks=["evil"]), r"params\['callbacks'\]"),
+            (lambda p: p.update(params=[1, 2]), "params is a list"),
+        ],
+    )
+    def test_bad_params(self, tmp_path, edit, entry):
+        path = self._tampered(tmp_path, edit)
+        with pytest.raises(ValueError, match=f"{path.name}' is damaged: entry {entry}"):
+            load_model(path)
+
+    @pytest.mark.parametrize(
+        "edit, what",
+        [
+            (lambda p: p["fitted"].update(y_mean_=torch.zeros(5)),
+             r"fitted\['y_mean_'\] must be 2 finite floats"),
+            (lambda p: p["fitted"].update(n_outputs_="two"),
+             r"fitted\['n_outputs_'\] must be a non-negative integer"),
+            (lambda p: p["fitted"].update(n_features_in_=0),
+             r"fitted\['n_features_in_'\] must be a positive integer"),
+            (lambda p: p["state_dict"].pop(next(iter(p["state_dict"]))), "Missing key"),
+            (lambda p: p.update(fitted="x"), r"entry fitted is a str"),
+        ],
+    )
+    def test_bad_fitted_state(self, tmp_path, edit, what):
+        path = self._tampered(tmp_path, edit)
+        with pytest.raises(ValueError, match=f"{path.name}' is damaged: .*{what}"):
+            load_model(path)
+
+    def test_a_single_class(self, tmp_path):
+        def edit(p):
+            p["fitted"]["classes_"] = {"values": ["pop"], "dtype": "<U3"}
+
+        path = self._tampered(tmp_path, edit, kind="CNNClassifier")
+        with pytest.raises(ValueError, match=r"damaged: fitted\['classes_'\] must be"):
+            load_model(path)

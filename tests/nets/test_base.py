@@ -117,3 +117,25 @@ def test_invalid_parameter_is_reported_by_name(make_ragged):
     X, y = make_ragged()
     with pytest.raises(ValueError, match="hidden_size"):
         LSTMClassifier(hidden_size=0).fit(X, y)
+
+
+def test_lazy_files_are_read_once_before_training(tmp_path, make_ragged, monkeypatch):
+    """Lengths and the standardisation statistics come from one pass over the
+    files: n reads before the first epoch, then n per epoch (batches)."""
+    from spectroclf.datasets import SpectrogramFiles
+
+    X, y = make_ragged(n=12, n_bins=140)
+    paths = []
+    for i, x in enumerate(X):
+        paths.append(tmp_path / f"{i}.npy")
+        np.save(paths[-1], x.T)  # the lab's (n_bins, n_frames) layout
+    files = SpectrogramFiles([str(p) for p in paths], feature="fused")
+    reads = []
+    original = SpectrogramFiles.__getitem__
+    monkeypatch.setattr(SpectrogramFiles, "__getitem__",
+                        lambda self, i: reads.append(i) or original(self, i))
+    LSTMClassifier(hidden_size=4, max_epochs=0, random_state=0).fit(files, y)
+    assert sorted(reads) == list(range(12))  # once each before training
+    reads.clear()
+    LSTMClassifier(hidden_size=4, max_epochs=2, random_state=0).fit(files, y)
+    assert sorted(reads) == sorted(list(range(12)) * 3)
