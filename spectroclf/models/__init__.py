@@ -16,6 +16,7 @@ pieces every module here (and a module of your own) builds on.
 from ._cnn import CNN
 from ._common import Standardize, default_lengths, frame_mask
 from ._joint import JointLoss, head_losses
+from ._losses import REGRESSION_LOSSES, TargetWeightedLoss
 from ._lstm import LSTM
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "LSTM",
     "JointLoss",
     "head_losses",
+    "REGRESSION_LOSSES",
+    "TargetWeightedLoss",
     "Standardize",
     "default_lengths",
     "frame_mask",

@@ -38,3 +38,20 @@ def default_lengths(X, lengths):
     if lengths is None:
         return torch.full((X.shape[0],), X.shape[1], dtype=torch.long, device=X.device)
     return lengths.to(X.device).long()
+
+
+def hidden_layers(n_in, sizes, dropout):
+    """``Linear -> ReLU -> Dropout`` for each size (an MLP before the head), and its width.
+
+    Returns
+    -------
+    layers : nn.Sequential
+        Empty (the identity) when ``sizes`` is empty.
+    n_out : int
+        Features after the last layer (``n_in`` when there is none).
+    """
+    layers = []
+    for size in sizes:
+        layers += [nn.Linear(n_in, int(size)), nn.ReLU(), nn.Dropout(dropout)]
+        n_in = int(size)
+    return nn.Sequential(*layers), n_in

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from ._common import Standardize, default_lengths, frame_mask
+from ._common import Standardize, default_lengths, frame_mask, hidden_layers
 
 
 def _gather_time(x, index):
@@ -38,6 +38,9 @@ class LSTM(nn.Module):
     pooling : {"mean", "last"}, default="mean"
         ``"last"``: the final valid hidden state of each direction
         (concatenated); ``"mean"``: the mean of the outputs over valid frames.
+    head_hidden : sequence of int, default=()
+        Hidden layers (Linear → ReLU → Dropout) of an MLP between the pooled
+        features and the output layer ``head``; empty: ``head`` alone.
     mean, scale : array-like of shape (n_bins,), optional
         Input standardisation (see :class:`Standardize`).
     """
@@ -52,6 +55,7 @@ class LSTM(nn.Module):
         bidirectional=True,
         dropout=0.0,
         pooling="mean",
+        head_hidden=(),
         mean=None,
         scale=None,
     ):
@@ -70,7 +74,8 @@ class LSTM(nn.Module):
             nn.LSTM(size, hidden_size, batch_first=True) for size in sizes[: len(sizes) * (n_dir - 1)]
         )
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * n_dir, n_outputs)
+        self.hidden, n_hidden = hidden_layers(hidden_size * n_dir, head_hidden, dropout)
+        self.head = nn.Linear(n_hidden, n_outputs)
 
     def embed(self, X, lengths=None):
         """The pooled ``(batch, hidden_size * n_directions)`` representation."""
@@ -98,4 +103,4 @@ class LSTM(nn.Module):
         return (x * mask).sum(1) / lengths.unsqueeze(1)
 
     def forward(self, X, lengths=None):
-        return self.head(self.dropout(self.embed(X, lengths)))
+        return self.head(self.hidden(self.dropout(self.embed(X, lengths))))

@@ -6,7 +6,14 @@ import os
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..nets import NetClassifier, NetRegressor, Network
-from ..utils import DEVICE_DOC, TRAINING_DOC, VALIDATION_DOC, check_spectrograms
+from ..utils import (
+    CLASSIFIER_LOSS_DOC,
+    DEVICE_DOC,
+    REGRESSOR_LOSS_DOC,
+    TRAINING_DOC,
+    VALIDATION_DOC,
+    check_spectrograms,
+)
 from ._frontend import MUSICNN_N_MELS, _check_sources, _log_mels
 from ._inputs import check_bins, input_kind, patch_features
 from ._network import PRETRAINED_MODELS
@@ -273,7 +280,7 @@ class MusicnnClassifier(NetClassifier):
     Parameters
     ----------{_MUSICNN_DOC.format(dropout=0.75)}
     class_weight : "balanced", dict or None, default=None
-        Weights of the classes in the loss.{TRAINING_DOC.format(lr=0.001, max_epochs=200)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
+        Weights of the classes in the loss.{CLASSIFIER_LOSS_DOC}{TRAINING_DOC.format(lr=0.001, max_epochs=200)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
     classes_ : ndarray of shape (n_classes,)
         The labels seen in ``fit``.
 
@@ -306,10 +313,10 @@ class MusicnnClassifier(NetClassifier):
 
     def __init__(
         self, *, model="MSD_musicnn", freeze="backbone", dropout=0.75, patch_hop=187,
-        class_weight=None, lr=1e-3, max_epochs=200, batch_size=32,
+        class_weight=None, criterion="cross_entropy", lr=1e-3, max_epochs=200, batch_size=32,
         bucket_by_length=False, optimizer="adam", weight_decay=0.0, sr=22050,
         n_jobs=None, memory=None, validation_fraction=None, early_stopping=False,
-        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
+        n_iter_no_change=5, tol=1e-4, callbacks=None, checkpoint=None, init_from=None,
         device="auto", accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
         self.model = model
@@ -317,6 +324,7 @@ class MusicnnClassifier(NetClassifier):
         self.dropout = dropout
         self.patch_hop = patch_hop
         self.class_weight = class_weight
+        self.criterion = criterion
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -329,6 +337,7 @@ class MusicnnClassifier(NetClassifier):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.init_from = init_from
@@ -365,7 +374,7 @@ class MusicnnRegressor(NetRegressor):
 {_MUSICNN_INPUT_DOC}
 
     Parameters
-    ----------{_MUSICNN_DOC.format(dropout=0.25)}{TRAINING_DOC.format(lr=0.001, max_epochs=400)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_MUSICNN_DOC.format(dropout=0.25)}{REGRESSOR_LOSS_DOC}{TRAINING_DOC.format(lr=0.001, max_epochs=400)}{_AUDIO_DOC}{_MUSICNN_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -390,9 +399,9 @@ class MusicnnRegressor(NetRegressor):
 
     def __init__(
         self, *, model="MSD_musicnn", freeze="backbone", dropout=0.25, patch_hop=187,
-        lr=1e-3, max_epochs=400, batch_size=32, bucket_by_length=False,
+        criterion="mse", target_weights=None, lr=1e-3, max_epochs=400, batch_size=32, bucket_by_length=False,
         optimizer="adam", weight_decay=0.0, sr=22050, n_jobs=None, memory=None,
-        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+        validation_fraction=None, early_stopping=False, n_iter_no_change=5, tol=1e-4,
         callbacks=None, checkpoint=None, init_from=None, device="auto",
         accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
@@ -400,6 +409,8 @@ class MusicnnRegressor(NetRegressor):
         self.freeze = freeze
         self.dropout = dropout
         self.patch_hop = patch_hop
+        self.criterion = criterion
+        self.target_weights = target_weights
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -412,6 +423,7 @@ class MusicnnRegressor(NetRegressor):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.init_from = init_from

@@ -221,6 +221,39 @@ class _Checkpoint(Callback):
         atomic_write(self.path, lambda f: torch.save(state, f))
 
 
+class _EarlyStopping(EarlyStopping):
+    """Stop when ``valid_loss`` has not improved by ``tol`` for ``patience`` epochs,
+    and restore the weights of the epoch with the lowest ``valid_loss``.
+
+    skorch's :class:`~skorch.callbacks.EarlyStopping` with ``load_best=True``
+    restores the last epoch that beat the running threshold: with a
+    tolerance, an epoch that lowered the loss by less than that is never
+    restored, even when it is the best one. Here the tolerance decides only
+    when to stop; the weights are always those of the lowest loss.
+    """
+
+    def __init__(self, *, patience, tol):
+        super().__init__(monitor="valid_loss", patience=patience, threshold=tol,
+                         threshold_mode="abs", load_best=False)
+        self.tol = tol
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.lowest_, self.lowest_epoch_, self.lowest_weights_ = np.inf, None, None
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, self.monitor]
+        if loss < self.lowest_:
+            self.lowest_, self.lowest_epoch_ = loss, net.history[-1, "epoch"]
+            self.lowest_weights_ = copy.deepcopy(net.module_.state_dict())
+        super().on_epoch_end(net, **kwargs)
+
+    def on_train_end(self, net, **kwargs):
+        if (self.lowest_weights_ is not None
+                and self.lowest_epoch_ != net.history[-1, "epoch"]):
+            net.module_.load_state_dict(self.lowest_weights_)
+
+
 def _stopped_early(net):
     """Whether an early-stopping callback (ours or the user's) ended training."""
     return any(
@@ -247,6 +280,7 @@ class _SpectrogramNet(BaseEstimator):
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither"), None],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "callbacks": [list, None],
         "checkpoint": [str, os.PathLike, None],
         "init_from": [HasMethods(["fit", "predict"]), None],
@@ -304,6 +338,13 @@ class _SpectrogramNet(BaseEstimator):
             setattr(self, name, value)
         self.device_ = (resolve_device(self.device) if self.accelerator is None
                         else str(self.accelerator.device))
+
+        if source is not None and source.n_features_in_ != self.n_features_in_:
+            raise ValueError(
+                f"init_from was fitted on spectrograms of {source.n_features_in_} "
+                f"bins, this data has {self.n_features_in_}; transfer needs the "
+                "same bins (e.g. the same feature: mel, chroma or fused)"
+            )
 
         # 2. the clips the network reads, read once for lengths and statistics
         clips = inputs.prepare(self, clips, module=self._source_module(source, network),
@@ -383,7 +424,7 @@ class _SpectrogramNet(BaseEstimator):
         if self.early_stopping:
             callbacks.append(
                 ("early_stopping",
-                 EarlyStopping(patience=self.n_iter_no_change, load_best=True))
+                 _EarlyStopping(patience=self.n_iter_no_change, tol=self.tol))
             )
         if self.verbose >= 2:
             callbacks.append(("progress", ProgressBar()))

@@ -10,9 +10,15 @@ every spectroclf estimator.
 from torch import nn
 
 from ..models import Standardize, default_lengths, frame_mask
-from ..utils import TRAINING_DOC
+from ..utils import CLASSIFIER_LOSS_DOC, REGRESSOR_LOSS_DOC, TRAINING_DOC
 from ._base import _RUN_DOC, Network, _SpectrogramNet
-from ._targets import _CLASS_WEIGHT, _NetClassifier, _NetRegressor
+from ._targets import (
+    _CLASS_WEIGHT,
+    _CLASSIFIER_LOSS,
+    _REGRESSOR_LOSS,
+    _NetClassifier,
+    _NetRegressor,
+)
 
 __all__ = ["NetClassifier", "NetRegressor", "StandardizedModule"]
 
@@ -90,7 +96,7 @@ class NetClassifier(_NetClassifier):
     Parameters
     ----------{_MODULE_DOC}
     class_weight : "balanced", dict or None, default=None
-        Weights of the classes in the loss.{TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
+        Weights of the classes in the loss.{CLASSIFIER_LOSS_DOC}{TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
     classes_ : ndarray of shape (n_classes,)
         The labels seen in ``fit``.
 
@@ -121,19 +127,20 @@ class NetClassifier(_NetClassifier):
     """
 
     _parameter_constraints = {
-        **_SpectrogramNet._parameter_constraints, **_MODULE_CONSTRAINTS, **_CLASS_WEIGHT
+        **_SpectrogramNet._parameter_constraints, **_MODULE_CONSTRAINTS, **_CLASS_WEIGHT, **_CLASSIFIER_LOSS
     }
 
     def __init__(
-        self, *, module, module_params=None, class_weight=None, lr=1e-3, max_epochs=30,
+        self, *, module, module_params=None, class_weight=None, criterion="cross_entropy", lr=1e-3, max_epochs=30,
         batch_size=32, bucket_by_length=False, optimizer="adam", weight_decay=0.0,
-        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+        validation_fraction=None, early_stopping=False, n_iter_no_change=5, tol=1e-4,
         callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
         accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
         self.module = module
         self.module_params = module_params
         self.class_weight = class_weight
+        self.criterion = criterion
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -143,6 +150,7 @@ class NetClassifier(_NetClassifier):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.init_from = init_from
@@ -166,7 +174,7 @@ class NetRegressor(_NetRegressor):
     network of your own; predictions are in the units of ``y``.
 
     Parameters
-    ----------{_MODULE_DOC}{TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_MODULE_DOC}{REGRESSOR_LOSS_DOC}{TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -175,17 +183,20 @@ class NetRegressor(_NetRegressor):
     NetClassifier : The same for class labels, with an example module.
     """
 
-    _parameter_constraints = {**_SpectrogramNet._parameter_constraints, **_MODULE_CONSTRAINTS}
+    _parameter_constraints = {**_SpectrogramNet._parameter_constraints, **_MODULE_CONSTRAINTS, **_REGRESSOR_LOSS
+    }
 
     def __init__(
-        self, *, module, module_params=None, lr=1e-3, max_epochs=15, batch_size=32,
+        self, *, module, module_params=None, criterion="mse", target_weights=None, lr=1e-3, max_epochs=15, batch_size=32,
         bucket_by_length=False, optimizer="adam", weight_decay=0.0,
-        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+        validation_fraction=None, early_stopping=False, n_iter_no_change=5, tol=1e-4,
         callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
         accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
         self.module = module
         self.module_params = module_params
+        self.criterion = criterion
+        self.target_weights = target_weights
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -195,6 +206,7 @@ class NetRegressor(_NetRegressor):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.init_from = init_from

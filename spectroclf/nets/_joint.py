@@ -393,17 +393,21 @@ class JointCNN(_NetClassifier):
     }
 
     def __init__(
-        self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2,
+        self, *, channels=(16, 32, 64, 64), kernel_size=3, dropout=0.2, pool_size=2,
+        batch_norm=True, head_hidden=(),
         label_weight=1.0, target_weights=None, class_weight=None, lr=1e-3,
         max_epochs=30, batch_size=32, bucket_by_length=False, optimizer="adam",
         weight_decay=0.0, validation_fraction=None, early_stopping=False,
-        n_iter_no_change=5, callbacks=None, checkpoint=None, init_from=None,
+        n_iter_no_change=5, tol=1e-4, callbacks=None, checkpoint=None, init_from=None,
         freeze=False, device="auto", accelerator=None, amp="auto", random_state=None,
         verbose=0,
     ):
         self.channels = channels
         self.kernel_size = kernel_size
         self.dropout = dropout
+        self.pool_size = pool_size
+        self.batch_norm = batch_norm
+        self.head_hidden = head_hidden
         self.label_weight = label_weight
         self.target_weights = target_weights
         self.class_weight = class_weight
@@ -416,6 +420,7 @@ class JointCNN(_NetClassifier):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.init_from = init_from

@@ -5,6 +5,7 @@ import numbers
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..models import LSTM
+from ..utils import CLASSIFIER_LOSS_DOC, REGRESSOR_LOSS_DOC
 from ..utils import TRAINING_DOC as _TRAINING_DOC
 from ._augment import (
     AUGMENT_CLASSIFIER_DOC,
@@ -13,7 +14,13 @@ from ._augment import (
     Augmentation,
 )
 from ._base import _RUN_DOC, Network, _SpectrogramNet
-from ._targets import _CLASS_WEIGHT, _NetClassifier, _NetRegressor
+from ._targets import (
+    _CLASS_WEIGHT,
+    _CLASSIFIER_LOSS,
+    _REGRESSOR_LOSS,
+    _NetClassifier,
+    _NetRegressor,
+)
 
 __all__ = ["LSTMClassifier", "LSTMRegressor"]
 
@@ -28,7 +35,12 @@ _LSTM_DOC = """
         Dropout between layers and before the output layer.
     pooling : {"mean", "last"}, default="mean"
         Summarise a clip by the mean output over its valid frames or by the
-        last valid hidden state. Padding never changes a valid output."""
+        last valid hidden state. Padding never changes a valid output.
+    head_hidden : sequence of int, default=()
+        Hidden layers of an MLP head (Linear → ReLU → Dropout each, e.g.
+        ``(128, 64)``) before the output layer; ``()`` is the output layer
+        alone. ``init_from`` copies them and ``freeze`` keeps them fixed:
+        only the output layer is new."""
 
 _LSTM_CONSTRAINTS = {
     "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -36,6 +48,7 @@ _LSTM_CONSTRAINTS = {
     "bidirectional": ["boolean"],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "pooling": [StrOptions({"mean", "last"})],
+    "head_hidden": ["array-like"],
 }
 
 
@@ -44,7 +57,7 @@ def _lstm_network(estimator):
     return Network(LSTM, dict(
         hidden_size=estimator.hidden_size, num_layers=estimator.num_layers,
         bidirectional=estimator.bidirectional, dropout=estimator.dropout,
-        pooling=estimator.pooling,
+        pooling=estimator.pooling, head_hidden=tuple(estimator.head_hidden),
     ), freeze=estimator.freeze)
 
 
@@ -59,7 +72,7 @@ class LSTMClassifier(_NetClassifier):
     ----------{_LSTM_DOC}{AUGMENT_CLASSIFIER_DOC}
     class_weight : "balanced", dict or None, default=None
         Weights of the classes in the loss; ``"balanced"`` uses
-        ``n_samples / (n_classes * count)``.{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
+        ``n_samples / (n_classes * count)``.{CLASSIFIER_LOSS_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=30)}{_RUN_DOC.format(stratified=" (stratified)", valid_extra=", ``valid_acc``")}
     classes_ : ndarray of shape (n_classes,)
         The labels seen in ``fit``; ``predict`` returns them.
 
@@ -83,15 +96,15 @@ class LSTMClassifier(_NetClassifier):
 
     _parameter_constraints = {
         **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS,
-        **AUGMENT_CONSTRAINTS, **_CLASS_WEIGHT
+        **AUGMENT_CONSTRAINTS, **_CLASS_WEIGHT, **_CLASSIFIER_LOSS
     }
 
     def __init__(
         self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
-        pooling="mean", crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0,
-        class_weight=None, lr=1e-3, max_epochs=30, batch_size=32,
+        pooling="mean", head_hidden=(), crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0,
+        class_weight=None, criterion="cross_entropy", lr=1e-3, max_epochs=30, batch_size=32,
         bucket_by_length=False, optimizer="adam", weight_decay=0.0,
-        validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+        validation_fraction=None, early_stopping=False, n_iter_no_change=5, tol=1e-4,
         callbacks=None, checkpoint=None, init_from=None, freeze=False, device="auto",
         accelerator=None, amp="auto", random_state=None, verbose=0,
     ):
@@ -100,11 +113,13 @@ class LSTMClassifier(_NetClassifier):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.pooling = pooling
+        self.head_hidden = head_hidden
         self.crop_frames = crop_frames
         self.time_mask = time_mask
         self.freq_mask = freq_mask
         self.mixup = mixup
         self.class_weight = class_weight
+        self.criterion = criterion
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -114,6 +129,7 @@ class LSTMClassifier(_NetClassifier):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.init_from = init_from
@@ -140,7 +156,7 @@ class LSTMRegressor(_NetRegressor):
     error on standardised targets.
 
     Parameters
-    ----------{_LSTM_DOC}{AUGMENT_REGRESSOR_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
+    ----------{_LSTM_DOC}{AUGMENT_REGRESSOR_DOC}{REGRESSOR_LOSS_DOC}{_TRAINING_DOC.format(lr=0.001, max_epochs=15)}{_RUN_DOC.format(stratified="", valid_extra=", ``valid_spearman``")}
     n_outputs_ : int
         Number of targets.
 
@@ -160,15 +176,15 @@ class LSTMRegressor(_NetRegressor):
     """
 
     _parameter_constraints = {
-        **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS, **AUGMENT_CONSTRAINTS
+        **_SpectrogramNet._parameter_constraints, **_LSTM_CONSTRAINTS, **AUGMENT_CONSTRAINTS, **_REGRESSOR_LOSS
     }
 
     def __init__(
         self, *, hidden_size=64, num_layers=1, bidirectional=True, dropout=0.2,
-        pooling="mean", crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0,
-        lr=1e-3, max_epochs=15, batch_size=32, bucket_by_length=False,
+        pooling="mean", head_hidden=(), crop_frames=None, time_mask=0, freq_mask=0, mixup=0.0,
+        criterion="mse", target_weights=None, lr=1e-3, max_epochs=15, batch_size=32, bucket_by_length=False,
         optimizer="adam", weight_decay=0.0, validation_fraction=None,
-        early_stopping=False, n_iter_no_change=5, callbacks=None, checkpoint=None,
+        early_stopping=False, n_iter_no_change=5, tol=1e-4, callbacks=None, checkpoint=None,
         init_from=None, freeze=False, device="auto", accelerator=None, amp="auto",
         random_state=None, verbose=0,
     ):
@@ -177,10 +193,13 @@ class LSTMRegressor(_NetRegressor):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.pooling = pooling
+        self.head_hidden = head_hidden
         self.crop_frames = crop_frames
         self.time_mask = time_mask
         self.freq_mask = freq_mask
         self.mixup = mixup
+        self.criterion = criterion
+        self.target_weights = target_weights
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -190,6 +209,7 @@ class LSTMRegressor(_NetRegressor):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.init_from = init_from

@@ -26,9 +26,18 @@ from skorch.callbacks import EpochScoring
 from skorch.dataset import ValidSplit
 
 from ..metrics import spearman_score
+from ..models import REGRESSION_LOSSES, TargetWeightedLoss
 from ._base import _SpectrogramNet
 
 _CLASS_WEIGHT = {"class_weight": [StrOptions({"balanced"}), dict, None]}
+
+#: a classifier's and a regressor's ``criterion`` (and ``target_weights``)
+_CLASSIFIER_LOSS = {"criterion": [StrOptions({"cross_entropy"}), type]}
+_REGRESSOR_LOSS = {
+    "criterion": [StrOptions(set(REGRESSION_LOSSES)), type],
+    "target_weights": ["array-like", None],
+}
+
 
 
 class ClassLabels:
@@ -42,8 +51,9 @@ class ClassLabels:
 
     net_class = NeuralNetClassifier
 
-    def __init__(self, *, class_weight=None):
+    def __init__(self, *, class_weight=None, criterion="cross_entropy"):
         self.class_weight = class_weight
+        self.criterion = criterion
 
     def as_rows(self, y):
         return y
@@ -113,8 +123,9 @@ class ClassLabels:
         return torch.as_tensor(weights, dtype=torch.float32)
 
     def net_kwargs(self, estimator, y_enc):
-        kwargs = {"criterion": torch.nn.CrossEntropyLoss,
-                  "classes": list(range(len(estimator.classes_)))}
+        criterion = (torch.nn.CrossEntropyLoss if isinstance(self.criterion, str)
+                     else self.criterion)
+        kwargs = {"criterion": criterion, "classes": list(range(len(estimator.classes_)))}
         weights = self.class_weights(estimator, y_enc)
         if weights is not None:
             kwargs["criterion__weight"] = weights
@@ -135,12 +146,17 @@ class RealTargets:
     ----------
     name : str
         The estimator's class name, for messages.
+    criterion : {"mse", "l1", "smooth_l1"} or torch loss class, default="mse"
+    target_weights : array-like of shape (n_targets,) or None, default=None
+        As the regressors document them.
     """
 
     net_class = NeuralNetRegressor
 
-    def __init__(self, *, name):
+    def __init__(self, *, name, criterion="mse", target_weights=None):
         self.name = name
+        self.criterion = criterion
+        self.target_weights = target_weights
 
     def as_rows(self, y):
         return y
@@ -162,6 +178,7 @@ class RealTargets:
                 f"y has shape {y.shape}; expected (n_samples,) or (n_samples, n_targets)"
             )
         y2 = y.reshape(len(y), -1)
+        self.weights(y2.shape[1])  # refuse bad weights before training
         mean = y2.mean(axis=0)
         scale = y2.std(axis=0)
         scale[scale < 1e-12] = 1.0
@@ -179,8 +196,39 @@ class RealTargets:
     def mixup_classes(self, estimator):
         return None
 
+    def weights(self, n_targets):
+        """``target_weights`` as ``n_targets`` floats, checked; None when not given."""
+        if self.target_weights is None:
+            return None
+        try:
+            weights = np.asarray(self.target_weights, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"target_weights must be numbers: {exc}") from None
+        if weights.ndim != 1 or len(weights) != n_targets:
+            raise ValueError(
+                f"target_weights has {weights.size} value(s) (shape {weights.shape}), "
+                f"but y has {n_targets} target column(s); give one weight per target"
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError(
+                f"target_weights must be finite and non-negative, got {weights.tolist()}"
+            )
+        if not weights.any():
+            raise ValueError(
+                f"target_weights are all zero ({weights.tolist()}): the loss would "
+                "always be zero and nothing would be learnt; give a target a "
+                "positive weight"
+            )
+        return weights
+
     def net_kwargs(self, estimator, y_enc):
-        return {"criterion": torch.nn.MSELoss}
+        weights = self.weights(estimator.n_outputs_)
+        if weights is None:
+            criterion = (REGRESSION_LOSSES[self.criterion]
+                         if isinstance(self.criterion, str) else self.criterion)
+            return {"criterion": criterion}
+        return {"criterion": TargetWeightedLoss, "criterion__loss": self.criterion,
+                "criterion__weights": torch.as_tensor(weights, dtype=torch.float32)}
 
     def train_split(self, fraction, seed):
         return ValidSplit(fraction, stratified=False, random_state=seed)
@@ -200,7 +248,7 @@ class _NetClassifier(ClassifierMixin, _SpectrogramNet):
     """A net estimator whose ``y`` is class labels (``class_weight``)."""
 
     def _target(self):
-        return ClassLabels(class_weight=self.class_weight)
+        return ClassLabels(class_weight=self.class_weight, criterion=self.criterion)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -239,7 +287,8 @@ class _NetRegressor(RegressorMixin, _SpectrogramNet):
     _private_fitted = ("_single_target",)
 
     def _target(self):
-        return RealTargets(name=type(self).__name__)
+        return RealTargets(name=type(self).__name__, criterion=self.criterion,
+                           target_weights=self.target_weights)
 
     def predict(self, X):
         """Predicted targets, in the units of the ``y`` given to fit.

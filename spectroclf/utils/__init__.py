@@ -12,8 +12,10 @@ from .._validation import check_lengths_match, check_spectrograms
 from ._audio import check_audio
 from ._device import resolve_device
 from ._docstring import (
+    CLASSIFIER_LOSS_DOC,
     DEVICE_DOC,
     INIT_FROM_DOC,
+    REGRESSOR_LOSS_DOC,
     TRAINING_DOC,
     VALIDATION_DOC,
     Substitution,
@@ -23,6 +25,8 @@ from ._parallel import map_cached
 from ._plain import plain_python
 
 __all__ = [
+    "CLASSIFIER_LOSS_DOC",
+    "REGRESSOR_LOSS_DOC",
     "DEVICE_DOC",
     "INIT_FROM_DOC",
     "TRAINING_DOC",

@@ -1,6 +1,14 @@
 """Shared parameter text in docstrings, as imbalanced-learn's ``Substitution``."""
 
-__all__ = ["Substitution", "TRAINING_DOC", "VALIDATION_DOC", "INIT_FROM_DOC", "DEVICE_DOC"]
+__all__ = [
+    "Substitution",
+    "TRAINING_DOC",
+    "VALIDATION_DOC",
+    "INIT_FROM_DOC",
+    "DEVICE_DOC",
+    "CLASSIFIER_LOSS_DOC",
+    "REGRESSOR_LOSS_DOC",
+]
 
 
 class Substitution:
@@ -73,10 +81,17 @@ VALIDATION_DOC = """
         ``valid_loss`` in ``history_`` each epoch. ``None`` trains on
         everything (0.1 is held out when ``early_stopping``).
     early_stopping : bool, default=False
-        Stop when the validation loss has not improved for
-        ``n_iter_no_change`` epochs and restore the best weights.
+        Stop when the validation loss has not improved by at least ``tol``
+        for ``n_iter_no_change`` epochs, and restore the weights of the epoch
+        with the lowest validation loss. (skorch's own ``EarlyStopping`` with
+        ``load_best=True``, which may also be passed in ``callbacks``,
+        restores the last epoch that improved by more than its threshold,
+        which is not always the lowest.)
     n_iter_no_change : int, default=5
         Patience of early stopping.
+    tol : float, default=1e-4
+        Smallest decrease of the validation loss that counts as an
+        improvement for early stopping (absolute, in the loss's units).
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks (e.g. ``skorch.callbacks.LRScheduler``); they
         are copied, never modified.
@@ -137,3 +152,18 @@ DEVICE_DOC = """
         Defined only when 2-D input with string column names was given.
     device_ : str
         The device used for training."""
+
+CLASSIFIER_LOSS_DOC = """
+    criterion : "cross_entropy" or torch loss class, default="cross_entropy"
+        The loss; a class is built as skorch builds its ``criterion`` (with
+        ``weight=`` when ``class_weight`` is set)."""
+
+REGRESSOR_LOSS_DOC = """
+    criterion : {"mse", "l1", "smooth_l1"} or torch loss class, default="mse"
+        The loss on standardised targets: mean squared error, mean absolute
+        error or Huber-like smooth L1 (a searchable hyperparameter); a class
+        is built as skorch builds its ``criterion``.
+    target_weights : array-like of shape (n_targets,), default=None
+        Weight of each target's loss (multitask learning): the loss is
+        ``(1 / n_targets) * sum_j target_weights[j] * loss_j``. A zero
+        leaves that target untrained; ``None`` weighs every target 1."""

@@ -2,6 +2,7 @@
 learning, checkpoints, devices and input validation."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -139,3 +140,101 @@ def test_lazy_files_are_read_once_before_training(tmp_path, make_ragged, monkeyp
     reads.clear()
     LSTMClassifier(hidden_size=4, max_epochs=2, random_state=0).fit(files, y)
     assert sorted(reads) == sorted(list(range(12)) * 3)
+
+
+class TestEarlyStoppingTolerance:
+    """Students stopped with a tolerance (1e-2, 1e-1) and restored the best epoch."""
+
+    def test_tol_stops_sooner_and_restores_the_lowest_loss(self, make_regression):
+        X, y = make_regression(n=60)
+        kw = dict(hidden_size=8, lr=0.01, max_epochs=40, early_stopping=True,
+                  n_iter_no_change=2, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # stopping early is no interruption
+            loose = LSTMRegressor(tol=0.5, **kw).fit(X, y)
+            tight = LSTMRegressor(tol=0.0, **kw).fit(X, y)
+        assert loose.n_epochs_ < tight.n_epochs_ <= 40
+
+    def test_restores_the_epoch_with_the_lowest_validation_loss(self, make_regression):
+        from skorch.callbacks import Callback
+
+        class Snapshot(Callback):
+            def initialize(self):
+                self.states = []
+                return self
+
+            def on_epoch_end(self, net, **kwargs):
+                self.states.append({k: v.clone() for k, v in net.module_.state_dict().items()})
+
+        X, y = make_regression(n=60)
+        snap = ("snap", Snapshot())
+        est = LSTMRegressor(hidden_size=8, lr=0.05, max_epochs=30, early_stopping=True,
+                            n_iter_no_change=3, tol=0.05, callbacks=[snap],
+                            random_state=0).fit(X, y)
+        losses = est.history_[:, "valid_loss"]
+        best = int(np.argmin(losses))
+        states = dict(est.net_.callbacks_)["snap"].states
+        assert best != len(losses) - 1  # training went on past the best epoch
+        for key, value in est.net_.module_.state_dict().items():
+            torch.testing.assert_close(value, states[best][key])
+
+    def test_a_users_early_stopping_is_no_interruption(self, make_regression):
+        from skorch.callbacks import EarlyStopping
+
+        X, y = make_regression(n=60)
+        stop = EarlyStopping(threshold=0.1, threshold_mode="abs", patience=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            est = LSTMRegressor(hidden_size=4, max_epochs=30, validation_fraction=0.2,
+                                callbacks=[stop], random_state=0).fit(X, y)
+        assert est.n_epochs_ < 30
+
+
+class TestInitFrom:
+    """Transfer as the README shows it, and mismatches named before torch sees them."""
+
+    def test_a_fitted_pipeline(self, make_ragged):
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import FunctionTransformer
+
+        X, y = make_ragged(n=24, n_bins=6)
+        pipe = make_pipeline(FunctionTransformer(), CNNClassifier(channels=(4, 4),
+                             max_epochs=1, random_state=0)).fit(X, y)
+        reg = CNNRegressor(channels=(4, 4), init_from=pipe, freeze=True, max_epochs=1,
+                           random_state=0).fit(X, np.arange(24.0))
+        torch.testing.assert_close(reg.net_.module_.blocks[0][0].weight,
+                                   pipe[-1].net_.module_.blocks[0][0].weight)
+
+    def test_other_bins_name_both(self, make_ragged):
+        X, y = make_ragged(n=24, n_bins=6)
+        clf = CNNClassifier(channels=(4,), max_epochs=1, random_state=0).fit(X, y)
+        X5 = [x[:, :5] for x in X]
+        with pytest.raises(ValueError, match="init_from was fitted on spectrograms of 6 "
+                                             "bins, this data has 5"):
+            CNNRegressor(channels=(4,), init_from=clf).fit(X5, np.arange(24.0))
+
+    def test_a_shallower_network_is_refused_not_partly_copied(self, make_ragged):
+        X, y = make_ragged(n=24, n_bins=6)
+        deep = CNNClassifier(channels=(4, 8, 12, 16), max_epochs=1, random_state=0).fit(X, y)
+        with pytest.raises(ValueError, match=r"blocks\.3\.0\.weight.*in init_from, "
+                                             "missing here"):
+            CNNRegressor(channels=(4, 8, 12), init_from=deep).fit(X, np.arange(24.0))
+
+
+def test_a_students_cnn_learns_and_transfers_its_mlp_head(make_ragged):
+    """pool 3, no batch norm, an MLP head with dropout: 3 balanced classes, 36
+    held-out clips; P(>= 24 right by chance) = binom.sf(23, 36, 1/3) < 1e-4."""
+    from scipy.stats import binom
+
+    X, y = make_ragged(n=108, n_bins=6)
+    assert binom.sf(23, 36, 1 / 3) < 1e-4
+    kw = dict(channels=(8, 8), pool_size=3, batch_norm=False, head_hidden=(16, 8),
+              dropout=0.1, lr=0.01, max_epochs=25, random_state=0)
+    clf = CNNClassifier(**kw).fit(X[:72], y[:72])
+    assert np.mean(clf.predict(X[72:]) == y[72:]) >= 24 / 36
+    reg = CNNRegressor(**{**kw, "max_epochs": 1}, init_from=clf, freeze=True).fit(
+        X[:72], np.arange(72.0))
+    theirs = clf.net_.module_.state_dict()
+    for key, value in reg.net_.module_.state_dict().items():
+        if not key.startswith("head."):  # the MLP's hidden layers come along
+            torch.testing.assert_close(value, theirs[key])

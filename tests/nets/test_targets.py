@@ -175,3 +175,84 @@ class TestRegressors:
             clone(est).set_params(max_epochs=2), X, y, cv=3, scoring=spearman_scorer
         )
         assert np.all((scores >= -1) & (scores <= 1))
+
+
+class TestLossChoice:
+    """A student grid-searched MSE / L1 / SmoothL1 and weighted the targets of a
+    multitask regressor ([2, 2, 1]); both are parameters of every regressor."""
+
+    @pytest.mark.parametrize("est", [LSTMRegressor(hidden_size=4), CNNRegressor(channels=(4,))])
+    def test_criterion_is_searchable(self, est, make_regression):
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = make_regression(n=30)
+        search = GridSearchCV(est.set_params(max_epochs=2, random_state=0),
+                              {"criterion": ["mse", "l1", "smooth_l1"]}, cv=2).fit(X, y)
+        assert type(search.best_estimator_.net_.criterion_).__name__ in {
+            "MSELoss", "L1Loss", "SmoothL1Loss"}
+
+    def test_l1_trains_with_l1(self, make_regression):
+        X, y = make_regression(n=30)
+        kw = dict(hidden_size=4, max_epochs=2, random_state=0)
+        l1 = LSTMRegressor(criterion="l1", **kw).fit(X, y)
+        mse = LSTMRegressor(**kw).fit(X, y)
+        assert isinstance(l1.net_.criterion_, torch.nn.L1Loss)
+        assert not np.allclose(l1.predict(X), mse.predict(X))
+
+    def test_a_torch_loss_class(self, make_ragged):
+        X, y = make_ragged(n=24)
+        clf = LSTMClassifier(hidden_size=4, criterion=torch.nn.NLLLoss, max_epochs=1,
+                             random_state=0)
+        clf.fit(X, y)
+        assert isinstance(clf.net_.criterion_, torch.nn.NLLLoss)
+
+    def test_unknown_loss_is_refused(self, make_regression):
+        X, y = make_regression(n=20)
+        with pytest.raises(ValueError, match="'criterion' parameter"):
+            LSTMRegressor(criterion="huber").fit(X, y)
+
+
+class TestTargetWeights:
+    @pytest.mark.parametrize("est", [LSTMRegressor(hidden_size=4), CNNRegressor(channels=(4,))])
+    def test_a_zero_weight_leaves_its_target_untrained(self, est, make_regression):
+        """The output row of a zero-weighted target keeps its initial weights."""
+        X, y = make_regression(n=30)
+        y3 = np.column_stack([y, y[:, 0] * 2])
+        est = est.set_params(random_state=0)
+        start = clone(est).set_params(max_epochs=0).fit(X, y3)
+        trained = clone(est).set_params(max_epochs=3, target_weights=[2, 0, 1]).fit(X, y3)
+        w0 = start.net_.module_.head.weight.detach()
+        w1 = trained.net_.module_.head.weight.detach()
+        torch.testing.assert_close(w1[1], w0[1])
+        assert not torch.allclose(w1[0], w0[0]) and not torch.allclose(w1[2], w0[2])
+
+    def test_weights_change_the_loss(self, make_regression):
+        X, y = make_regression(n=30)
+        kw = dict(hidden_size=4, max_epochs=1, random_state=0)
+        a = LSTMRegressor(**kw).fit(X, y).history_[0, "train_loss"]
+        b = LSTMRegressor(target_weights=[2.0, 0.5], **kw).fit(X, y).history_[0, "train_loss"]
+        assert a != b
+
+    @pytest.mark.parametrize(
+        "weights, match",
+        [
+            ([1.0], r"target_weights has 1 value\(s\).*2 target column"),
+            ([1.0, -1.0], "finite and non-negative"),
+            ([0, 0], "all zero"),
+            (["a", 1], "must be numbers"),
+        ],
+    )
+    def test_bad_weights(self, weights, match, make_regression):
+        X, y = make_regression(n=20)
+        with pytest.raises(ValueError, match=match):
+            LSTMRegressor(target_weights=weights, max_epochs=1).fit(X, y)
+
+    def test_weighted_model_round_trips(self, make_regression, tmp_path):
+        from spectroclf import load_model, save_model
+
+        X, y = make_regression(n=20)
+        reg = CNNRegressor(channels=(4,), target_weights=[2, 1], criterion="l1",
+                           max_epochs=1, random_state=0).fit(X, y)
+        again = load_model(save_model(reg, tmp_path / "m.pt"))
+        np.testing.assert_allclose(again.predict(X), reg.predict(X), rtol=1e-6)
+        torch.testing.assert_close(again.net_.criterion_.weights, torch.tensor([2.0, 1.0]))
