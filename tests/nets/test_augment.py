@@ -172,11 +172,23 @@ def test_grid_search_over_augmentation(make_ragged):
     assert len(search.cv_results_["params"]) == 4
 
 
-def test_centre_crop_validation(make_ragged):
-    X, y = make_ragged()
-    clf = CNNClassifier(channels=(8,), crop_frames=4, validation_fraction=0.25,
-                        max_epochs=2, random_state=0).fit(X, y)
-    assert "valid_acc" in clf.history_[-1]
+@pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])
+def test_validation_reads_one_centre_crop_per_clip(cls, make_ragged, monkeypatch):
+    """Validation costs one crop per held-out clip per epoch, not every crop
+    (prediction averages over all of them; scores during fit use the centre)."""
+    from spectroclf.models import LSTM
+
+    X, labels = make_ragged(n=40)
+    X = [np.tile(x, (6, 1)) for x in X]  # 24-90 frames: several crops each
+    y = labels if cls is LSTMClassifier else np.arange(40.0)
+    seen, forward = [], LSTM.forward
+    monkeypatch.setattr(LSTM, "forward", lambda self, X, lengths=None: (
+        seen.append((self.training, X.shape[0], X.shape[1])) or forward(self, X, lengths)))
+    est = cls(hidden_size=4, crop_frames=8, validation_fraction=0.25, max_epochs=2,
+              batch_size=64, random_state=0).fit(X, y)
+    valid = [(n, frames) for training, n, frames in seen if not training]
+    assert valid == [(10, 8), (10, 8)]  # 10 held-out clips, 8 frames each, per epoch
+    assert ("valid_acc" if cls is LSTMClassifier else "valid_spearman") in est.history_[-1]
 
 
 class TestBadInput:
