@@ -20,6 +20,7 @@ with ``--quick``).
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -62,13 +63,11 @@ print(json.dumps(out))
 """
 
 
-def run_child(tree, n):
-    env_path = str(tree)
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True,
-        env={**__import__("os").environ, "PYTHONPATH": env_path, "OMP_NUM_THREADS": "1"},
-        cwd=env_path, timeout=1800,
-    )
+def run_child(tree, n, data):
+    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1",
+           "SPECTROCLF_DATA": str(data)}
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True,
+                          text=True, env=env, cwd=str(tree), timeout=1800)
     if proc.returncode:
         raise RuntimeError(f"child in {tree} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -86,7 +85,8 @@ def main(argv=None):
         args.repeats, args.clips = 1, 60
     from spectroclf.datasets import shared_data_dir
 
-    if shared_data_dir() is None:
+    data = shared_data_dir()
+    if data is None:
         print("bench_core: ../shared/data not found; nothing to measure")
         return 0
     load_before = _common.loadavg()
@@ -97,8 +97,8 @@ def main(argv=None):
         try:
             runs = {"baseline": [], "current": []}
             for _ in range(args.repeats):  # alternate: both see the same load
-                runs["baseline"].append(run_child(base, args.clips))
-                runs["current"].append(run_child(ROOT, args.clips))
+                runs["baseline"].append(run_child(base, args.clips, data))
+                runs["current"].append(run_child(ROOT, args.clips, data))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
                             str(base)], check=False)

@@ -25,7 +25,7 @@ _MUSICNN_DOC = """
     model : {{"MSD_musicnn", "MTT_musicnn"}}, default="MSD_musicnn"
         Pretrained weights: Million Song Dataset (Last.fm tags: genres, moods, eras) or
         MagnaTagATune (instruments, voice, genres, tempo).
-    freeze : {{"backbone", "frontend", "none"}}, default="backbone"
+    freeze : {{"backbone", "frontend", "none"}} or bool, default="backbone"
         Pretrained parts kept fixed. ``"backbone"`` (the default, chosen by
         cross-validation, see the Notes): the whole pretrained network; its
         200-unit penultimate features of every 3-s patch are computed once
@@ -37,7 +37,8 @@ _MUSICNN_DOC = """
         on a CPU core: use ``lr=1e-4, max_epochs=10`` rather than the
         defaults, which are the head's). ``"none"``: nothing (about 3 times
         slower still). Frozen batch normalisation layers keep their pretrained
-        statistics.
+        statistics. As for every estimator, ``freeze=True`` trains only the
+        output layer (``"backbone"``) and ``False`` nothing frozen (``"none"``).
     dropout : float, default={dropout}
         Dropout before the output layer.
     patch_hop : int, default=187
@@ -48,7 +49,7 @@ _MUSICNN_DOC = """
 
 _MUSICNN_CONSTRAINTS = {
     "model": [StrOptions(set(PRETRAINED_MODELS))],
-    "freeze": [StrOptions(set(FREEZE_OPTIONS))],
+    "freeze": [StrOptions(set(FREEZE_OPTIONS)), "boolean"],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "patch_hop": [Interval(numbers.Integral, 1, None, closed="left")],
     "sr": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -224,16 +225,26 @@ class MusicnnInput:
         return module.to(device).eval()
 
 
+def _freeze_option(freeze):
+    """``freeze`` as musicnn's option: ``True`` is ``"backbone"`` (train only the
+    output layer, as ``freeze=True`` means for every estimator), ``False`` is
+    ``"none"``."""
+    if isinstance(freeze, str):
+        return freeze
+    return "backbone" if freeze else "none"
+
+
 def _musicnn_network(estimator, average):
     """The pretrained musicnn with a new head, of a Musicnn* estimator's parameters."""
     return Network(MusicnnTransfer, dict(
-        model=estimator.model, freeze=estimator.freeze, dropout=estimator.dropout,
+        model=estimator.model, freeze=_freeze_option(estimator.freeze),
+        dropout=estimator.dropout,
         patch_hop=estimator.patch_hop, average=average,
     ), n_bins=MUSICNN_N_MELS, batch_norm=True)
 
 
 def _musicnn_input(estimator):
-    return MusicnnInput(model=estimator.model, freeze=estimator.freeze,
+    return MusicnnInput(model=estimator.model, freeze=_freeze_option(estimator.freeze),
                         patch_hop=estimator.patch_hop, sr=estimator.sr,
                         n_jobs=estimator.n_jobs, memory=estimator.memory)
 

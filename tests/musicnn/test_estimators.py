@@ -290,3 +290,15 @@ class TestMusicnnRegressor:
             with pytest.raises(ValueError, match="cannot initialise a MusicnnRegressor"):
                 MusicnnRegressor(init_from=cnn, freeze=freeze, **_fast()).fit(
                     music.mels, music.emotion)
+
+
+def test_freeze_true_is_the_frozen_backbone():
+    """``freeze`` means one thing everywhere: True trains only the output layer."""
+    from spectroclf import make_music
+
+    music = make_music(6, genres=2, duration=3.0, random_state=0)
+    kw = dict(max_epochs=2, random_state=0, device="cpu")
+    a = MusicnnClassifier(freeze=True, **kw).fit(music.data, music.target)
+    b = MusicnnClassifier(freeze="backbone", **kw).fit(music.data, music.target)
+    np.testing.assert_array_equal(a.predict_proba(music.data), b.predict_proba(music.data))
+    assert MusicnnClassifier(freeze=False, **kw)._network().params["freeze"] == "none"
