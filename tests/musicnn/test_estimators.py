@@ -206,6 +206,7 @@ class TestMusicnnClassifier:
         np.testing.assert_array_equal(on_waves.predict_proba(music.data),
                                       ref.predict_proba(music.mels))
 
+    @pytest.mark.data
     def test_real_audio_file(self, shared_data):
         path = str(shared_data / "librosa-clips" / "trumpet.ogg")  # 5.3 s
         mel = MusicnnMelExtractor().fit_transform([path])[0]
