@@ -21,12 +21,32 @@ def _seed():
     torch.manual_seed(0)
 
 
+#: set (to anything but "" or "0") by CI: a missing ../shared/data fails instead of skipping
+REQUIRE_DATA = os.environ.get("SPECTROCLF_REQUIRE_DATA", "") not in ("", "0")
+
+
 @pytest.fixture(scope="session")
 def shared_data():
-    """Path to ``../shared/data``; skips the test when the real data is absent."""
+    """Path to ``../shared/data``; skips the test when the real data is absent,
+    or fails it when ``SPECTROCLF_REQUIRE_DATA=1`` (as in CI)."""
     if not (SHARED_DATA / "emotify-lab").is_dir():
-        pytest.skip(
+        message = (
             f"real music data not found at {SHARED_DATA} "
             "(set SPECTROCLF_DATA to the folder holding emotify-lab/)"
         )
+        if REQUIRE_DATA:
+            pytest.fail(f"{message}; SPECTROCLF_REQUIRE_DATA is set", pytrace=False)
+        pytest.skip(message)
     return SHARED_DATA
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that reads the real data must carry the ``data`` marker."""
+    unmarked = [item.nodeid for item in items
+                if "shared_data" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("data") is None]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests that use the shared_data fixture lack @pytest.mark.data: "
+            + ", ".join(unmarked)
+        )

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from spectroclf.datasets import (
     load_genre_spectrograms,
@@ -22,6 +23,7 @@ def mtimes(folder):
 
 
 class TestRoundTrip:
+    @pytest.mark.data
     def test_extract_writes_the_lab_layout(self, real_lab):
         assert real_lab["code"] == 0
         out = real_lab["out"]
@@ -43,6 +45,7 @@ class TestRoundTrip:
         assert beat.target.shape == (6, 2)
         assert all(S.shape[1] == 140 and len(S) < 200 for S in beat.data)
 
+    @pytest.mark.data
     def test_extract_reproduces_the_shared_lab_arrays(self, real_lab, shared_data):
         ours = load_spectrogram(real_lab["out"] / "genre" / "train" / f"1{SUFFIX}")
         lab = load_spectrogram(
@@ -51,6 +54,7 @@ class TestRoundTrip:
         assert ours.shape == lab.shape
         np.testing.assert_allclose(ours, lab, atol=0.05)
 
+    @pytest.mark.data
     def test_extract_resumes(self, real_lab, run, capsys):
         out = real_lab["out"]
         before = mtimes(out / "genre") | mtimes(out / "genre_beat")

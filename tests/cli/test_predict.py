@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from spectroclf.cli import main
+from spectroclf.cli._common import CLIError
 from spectroclf.datasets import write_lab_layout
 
 SUFFIX = ".fused.full.npy.gz"
@@ -104,7 +105,7 @@ def test_predict_errors(toy_model, toy_lab, tmp_path, run, capsys):
 
 
 def test_debug_shows_the_traceback(toy_lab, tmp_path):
-    with pytest.raises(Exception, match="does not exist"):
+    with pytest.raises(CLIError, match="model file '.*none.pkl' does not exist"):
         main(
             [
                 "predict",

@@ -25,6 +25,7 @@ SUFFIX = ".fused.full.npy.gz"
 
 
 class TestRoundTrip:
+    @pytest.mark.data
     def test_train_and_predict_genre(self, real_lab, tmp_path, run, capsys):
         model = tmp_path / "models" / "genre.pt"
         code, out, err = run(
@@ -64,6 +65,7 @@ class TestRoundTrip:
         assert [r[0] for r in rows[1:]] == [f"g4{SUFFIX}", f"g5{SUFFIX}"]
         assert {r[1] for r in rows[1:]} <= {"classical", "rock"}
 
+    @pytest.mark.data
     def test_train_and_predict_emotion_on_full_length(
         self, real_lab, tmp_path, run, capsys
     ):
@@ -168,6 +170,7 @@ def _suggestions(message):
 
 
 class TestSmallData:
+    @pytest.mark.data
     def test_extract_names_the_single_split_without_braces(self, small_lab):
         assert small_lab["code"] == 0, small_lab["stderr"]
         out = small_lab["out"]
@@ -179,6 +182,7 @@ class TestSmallData:
         ]
         assert "{" not in small_lab["stdout"]
 
+    @pytest.mark.data
     def test_train_falls_back_and_predict_reads_the_model(
         self, small_lab, tmp_path, run, capsys
     ):
@@ -224,6 +228,7 @@ class TestSmallData:
         X = load_genre_spectrograms(data, feature="fused").data
         assert [r[1] for r in rows[1:]] == estimator.predict(X).tolist()
 
+    @pytest.mark.data
     def test_cross_validation_on_2_clips_per_class(
         self, small_lab, tmp_path, run, capsys
     ):
@@ -259,6 +264,7 @@ class TestSmallData:
             ),
         ],
     )
+    @pytest.mark.data
     def test_errors_suggest_options_that_work(
         self, small_lab, tmp_path, run, capsys, option, expected
     ):
@@ -275,6 +281,7 @@ class TestSmallData:
             )
             assert code == 0, (suggestion, err)
 
+    @pytest.mark.data
     def test_min_count(self, small_lab, tmp_path, run, capsys):
         data = small_lab["out"] / "genre_beat"
         code, _, err = run(

@@ -44,6 +44,7 @@ def audio(tmp_path_factory):
 # real clips
 
 
+@pytest.mark.data
 def test_real_clips_with_the_emotify_metadata(shared_data, tmp_path):
     ids = {"1": "train", "103": "train", "3": "test"}  # 3: no emotion values
     audio_dir = tmp_path / "audio"

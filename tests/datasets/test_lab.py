@@ -323,6 +323,7 @@ class TestWriteLabLayout:
         with pytest.raises(ValueError, match="128 rows"):
             load_genre_spectrograms(tmp_path)
 
+    @pytest.mark.data
     def test_real_lab_round_trip(self, loaded, tmp_path):
         b = loaded["genre_beat", "test"]
         write_lab_layout(

@@ -172,6 +172,7 @@ class TestMusicnnEmbedding:
             parallel.transform(clips[:2]), fitted.transform(clips[:2]), atol=1e-6
         )
 
+    @pytest.mark.data
     def test_from_audio_file_matches_tensorflow(self, shared_data, reference):
         """End to end: file -> front end -> port equals TF on trumpet's single patch."""
         emb = MusicnnEmbedding(layer="taggram").fit()
@@ -262,6 +263,7 @@ class TestPredictTags:
         with pytest.raises(ValueError, match="top_n"):
             predict_tags(clips[:1], top_n=top_n)
 
+    @pytest.mark.data
     def test_real_music(self, shared_data):
         (tags,) = predict_tags(
             [shared_data / "librosa-clips" / "brahms.ogg"], model="MTT_musicnn", top_n=3

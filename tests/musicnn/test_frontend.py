@@ -54,6 +54,7 @@ class TestFrontEnd:
         assert short.shape == (1, 187, 96)
         assert (short[0, :50] == 1).all() and (short[0, 50:] == 0).all()
 
+    @pytest.mark.data
     def test_matches_musicnn_on_real_audio(self, shared_data, reference):
         """musicnn's own batch_data patches, bit for bit (exact=True), from the audio files."""
         from spectroclf.features import load_audio

@@ -147,14 +147,26 @@ class TestOnTheCpu:
         again = pickle.loads(pickle.dumps(clf))
         np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
 
-    def test_cuda_auto_net_predicts_in_float32_on_the_cpu(self, make_ragged):
-        # a net trained with amp="auto" on CUDA and unpickled on a CPU-only
-        # machine resolves amp again: float32 there
+    @pytest.mark.filterwarnings("ignore:Setting self.device = cpu")
+    def test_cuda_auto_net_predicts_in_float32_on_the_cpu(self, make_ragged, monkeypatch):
+        """A net pickled on CUDA with amp="auto" (float16 there) and unpickled on a
+        CPU-only machine moves to the CPU (map_location) and predicts in float32."""
         X, y = make_ragged()
         clf = LSTMClassifier(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
-        assert clf.net_.amp == "auto"
-        assert resolve_amp(clf.net_.amp, "cuda") == torch.float16
-        assert clf.net_._scaler() is None
+        expected = clf.predict_proba(X)
+        assert clf.amp == "auto" and resolve_amp(clf.amp, "cuda") == torch.float16
+        clf.net_.device = "cuda"  # what a GPU fit leaves (the weights pickle alike)
+        blob = pickle.dumps(clf)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        with pytest.warns(UserWarning, match="no CUDA devices are available"):
+            loaded = pickle.loads(blob)
+        assert str(loaded.net_.device) == "cpu"
+        assert {p.device.type for p in loaded.net_.module_.parameters()} == {"cpu"}
+        seen = set()
+        loaded.net_.module_.head.register_forward_hook(
+            lambda module, args, out: seen.add(out.dtype))
+        np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+        assert seen == {torch.float32}
 
     def test_amp_true_with_an_accelerator_is_refused(self, make_ragged):
         class FakeAccelerator:
@@ -190,3 +202,20 @@ class TestOnCuda:
         off = CNNClassifier(channels=(4, 4), max_epochs=3, device="cuda", random_state=0,
                             amp=False).fit(X, y)
         np.testing.assert_allclose(proba, off.predict_proba(X), atol=0.1)
+
+    def test_cuda_auto_net_unpickles_on_a_cpu_only_machine(self, make_ragged, monkeypatch):
+        X, y = make_ragged()
+        clf = LSTMClassifier(hidden_size=4, max_epochs=2, device="cuda",
+                             random_state=0).fit(X, y)
+        expected = clf.predict_proba(X)
+        blob = pickle.dumps(clf)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        with pytest.warns(UserWarning, match="no CUDA devices are available"):
+            loaded = pickle.loads(blob)
+        assert str(loaded.net_.device) == "cpu"
+        seen = set()
+        loaded.net_.module_.head.register_forward_hook(
+            lambda module, args, out: seen.add(out.dtype))
+        np.testing.assert_allclose(loaded.predict_proba(X), expected,
+                                   atol=0.05)  # float16 on CUDA, float32 here
+        assert seen == {torch.float32}

@@ -172,6 +172,15 @@ def test_grid_search_over_augmentation(make_ragged):
     assert len(search.cv_results_["params"]) == 4
 
 
+def test_centre_crop_validation(make_ragged):
+    X, y = make_ragged()
+    clf = CNNClassifier(channels=(8,), crop_frames=4, validation_fraction=0.25,
+                        max_epochs=8, lr=0.01, random_state=0).fit(X, y)
+    acc = clf.history_[:, "valid_acc"]
+    assert len(acc) == 8 and acc[-1] > 0.8  # 12 held-out clips, chance 1/3
+    assert clf.history_[-1, "valid_loss"] < clf.history_[0, "valid_loss"]
+
+
 @pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])
 def test_validation_reads_one_centre_crop_per_clip(cls, make_ragged, monkeypatch):
     """Validation costs one crop per held-out clip per epoch, not every crop

@@ -112,7 +112,13 @@ class TestHistory:
         X, y, _, _ = data
         clf = JointCNN(**{**FAST, "max_epochs": 40}, validation_fraction=0.25,
                        early_stopping=True, n_iter_no_change=2).fit(X, y)
-        assert {"valid_acc", "valid_spearman"} <= set(clf.history_[-1])
+        hist = clf.history_
+        assert clf.n_epochs_ == len(hist) < 40  # the validation loss stopped falling
+        best = int(np.argmin(hist[:, "valid_loss"]))
+        assert clf.n_epochs_ == best + 1 + 2
+        # every epoch, the one restored included, scored both heads
+        assert len(hist[:, "valid_acc"]) == len(hist[:, "valid_spearman"]) == len(hist)
+        assert hist[best, "valid_acc"] > 0.8 and hist[best, "valid_spearman"] > 0.5
 
     def test_no_validation_no_valid_scores(self, fitted):
         clf = fitted[0]

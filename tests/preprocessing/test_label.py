@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
+from spectroclf.datasets import CLASS_MAPPING
 from spectroclf.preprocessing import LabelTransformer
 
 HYPOTHESIS = settings.get_profile("spectroclf-preprocessing")  # see conftest.py
@@ -35,10 +36,9 @@ class TestLabelTransformer:
         np.testing.assert_array_equal(lt.transform([3, 10]), [0, 1])
 
     def test_class_mapping_of_datasets(self):
-        datasets = pytest.importorskip("spectroclf.datasets")
-        labels = [k for k, v in datasets.CLASS_MAPPING.items() if v is not None]
-        lt = LabelTransformer(mapping=datasets.CLASS_MAPPING).fit(labels)
-        expected = sorted({datasets.CLASS_MAPPING[k] for k in labels})
+        labels = [k for k, v in CLASS_MAPPING.items() if v is not None]
+        lt = LabelTransformer(mapping=CLASS_MAPPING).fit(labels)
+        expected = sorted({CLASS_MAPPING[k] for k in labels})
         np.testing.assert_array_equal(lt.classes_, expected)
 
     def test_label_missing_from_mapping(self):
