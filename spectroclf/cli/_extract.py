@@ -73,6 +73,9 @@ def add_parser(subparsers, common):
         help="clips extracted in parallel (-1: all cores; default 1)",
     )
     p.add_argument("--verbose", action="store_true", help="one progress line per clip")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress lines (notices and errors only)"
+    )
     p.set_defaults(func=_cmd_extract)
     return p
 
@@ -84,6 +87,8 @@ def _progress(args):
     def callback(event, info):
         if event == "notice":
             _say(f"extract: {_cli_words(info['message'])}")
+        elif args.quiet:
+            return
         elif event == "start":
             _say(
                 f"extract: {info['n_clips']} clip(s) from '{args.audio_dir}', "

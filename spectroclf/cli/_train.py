@@ -562,7 +562,13 @@ def _estimator(args, model, task, fraction, memory):
     params.update({k: v for k, v in options.items() if v is not None})
     if model == "musicnn":
         params.update(n_jobs=args.n_jobs, memory=memory)
-    return cls(**params)
+    estimator = cls(**params)
+    if not (args.quiet or args.verbose):
+        from ._progress import EpochProgress
+
+        epochs = estimator.get_params()["max_epochs"]
+        estimator.set_params(callbacks=[("progress", EpochProgress(epochs))])
+    return estimator
 
 
 #: settings printed on the first line: (option, estimator parameter)
@@ -725,7 +731,9 @@ def _cmd_train(args):
                 "trains on all its training clips) ..."
             )
             start = time.perf_counter()
-            fold_pipe = clone(pipe).set_params(model__validation_fraction=None)
+            fold_pipe = clone(pipe).set_params(
+                model__validation_fraction=None, model__callbacks=None
+            )
             y_pred = cross_val_predict(fold_pipe, X, y, cv=cv)
             say(f"train: cross-validation done ({time.perf_counter() - start:.0f} s)")
         held_out = (

@@ -228,6 +228,15 @@ def test_librosa_problems_name_the_clip(tmp_path, run, capsys):
     ) in err
     beat = load_spectrogram(tmp_path / "lab" / "beat" / "train" / f"tone{SUFFIX}")
     assert beat.shape == (1, 140)
+    # --quiet: no progress, the notices and errors still
+    (audio / "short.wav").unlink()
+    code, _, err = run(capsys, "extract", audio, tmp_path / "lab2", "--quiet")
+    assert code == 0
+    assert err.splitlines() == [
+        f"extract: audio file '{audio / 'tone.wav'}': beat tracking found no beats, "
+        "so its beat-synced array has 1 frame (the whole clip in one); a pure tone "
+        "or silence? Its full-length array is as usual"
+    ]
 
 
 def test_out_dir_above_must_exist(tmp_path, run, write_clips, capsys):

@@ -745,3 +745,20 @@ class TestAudioFolder:
         assert "2-fold cross-validated predictions (4 clips):" in out
         assert "calmness" in out and "Spearman rho" in out
         assert type(load_model(model)).__name__ == "MusicnnRegressor"
+
+
+def test_progress_and_quiet(toy_lab, tmp_path, run, capsys):
+    """#23: epochs are said as they pass, unless --quiet."""
+    model = tmp_path / "m.pt"
+    code, _, err = run(capsys, "train", toy_lab, "--max-epochs", "3", "-o", model)
+    assert code == 0, err
+    epochs = [line for line in err.splitlines() if line.startswith("train: epoch ")]
+    assert [line.split(" (")[0] for line in epochs] == [
+        "train: epoch 1/3", "train: epoch 2/3", "train: epoch 3/3"
+    ]
+    assert "train loss" in epochs[0] and "valid acc" in epochs[0]
+    code, _, err = run(
+        capsys, "train", toy_lab, "--max-epochs", "3", "--quiet", "-o", model
+    )
+    assert code == 0, err
+    assert len(err.splitlines()) == 1 and err.startswith("train: --model cnn ")
