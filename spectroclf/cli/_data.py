@@ -143,6 +143,8 @@ class ClipTable:
         ``{id: path}`` of the audio folder.
     targets : list of str or None
         The emotion columns, when given.
+    targets_from : str
+        Who named ``targets``, for the error when the CSV lacks them.
 
     Attributes
     ----------
@@ -153,7 +155,7 @@ class ClipTable:
     has_genre : bool
     """
 
-    def __init__(self, path, audio, *, targets=None):
+    def __init__(self, path, audio, *, targets=None, targets_from="--targets"):
         self.path = path = Path(path)
         if not path.is_file():
             raise CLIError(f"labels CSV '{path}' does not exist")
@@ -187,8 +189,8 @@ class ClipTable:
             missing = [t for t in targets if t not in header]
             if missing:
                 raise CLIError(
-                    f"--targets column(s) {missing} are not in labels CSV '{path}' "
-                    f"(columns: {', '.join(header)})"
+                    f"{targets_from} column(s) {missing} are not in labels CSV "
+                    f"'{path}' (columns: {', '.join(header)})"
                 )
             target_cols = [header.index(t) for t in targets]
         else:  # columns of decimal numbers; integers (counts) are not targets
@@ -227,6 +229,8 @@ class ClipTable:
                 "extension)"
             )
         self.audio = {s: audio[s] for s in self.ids}
+        #: audio files of the folder that the CSV does not list
+        self.unlisted = [p.name for s, p in audio.items() if s not in set(self.ids)]
 
     def task(self, task=None):
         """The task: ``task`` if given (checked), else inferred from the columns."""

@@ -345,8 +345,13 @@ def _read_audio(bundle, args):
             )
         paths = list(audio.values())
         return [str(p) for p in paths], [p.name for p in paths], None, where
-    table = ClipTable(args.labels, audio, targets=bundle.get("target_names")
-                      if bundle["task"] == "emotion" else None)
+    emotion = bundle["task"] == "emotion"
+    table = ClipTable(
+        args.labels,
+        audio,
+        targets=bundle["target_names"] if emotion else None,
+        targets_from=f"the model's target (model '{args.model}')",
+    )
     task = table.task(bundle["task"])
     if args.split is None:
         paths = [str(table.audio[i]) for i in table.ids]

@@ -13,7 +13,7 @@ def print_report(task, y_true, y_pred, target_names, title):
         print(classification_report(y_true, y_pred, zero_division=0))
         print(f"accuracy: {accuracy_score(y_true, y_pred):.3f}")
         return
-    from .. import spearman_score
+    from ..metrics import spearman_score
 
     y_true = np.asarray(y_true, dtype=float).reshape(len(y_true), -1)
     y_pred = np.asarray(y_pred, dtype=float).reshape(len(y_pred), -1)

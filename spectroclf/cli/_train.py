@@ -366,7 +366,7 @@ def _feasible_fraction(y, task):
 
 def _validation_fraction(args, y, task):
     """The validation fraction to train with (None: no split); a fallback to no
-    split is kept in ``args.fallback``, to be said after the settings."""
+    split is added to ``args.notices``, to be said after the settings."""
     requested = args.validation_fraction
     if requested == 0:
         if args.early_stopping:
@@ -381,7 +381,7 @@ def _validation_fraction(args, y, task):
         return fraction
     if requested is None and not args.early_stopping:
         # the default: small data trains on every clip, said after the settings
-        args.fallback = (
+        args.notices.append(
             f"train: too few clips to hold out {_pct(fraction)} for validation "
             f"({problem}); training on all {len(y)}, without a validation report"
         )
@@ -504,6 +504,13 @@ def _read_audio(args):
     if args.targets is not None:
         targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     table = ClipTable(args.labels, list_audio(args.data_dir), targets=targets)
+    if table.unlisted:
+        n = len(table.unlisted)
+        args.notices.append(
+            f"train: {n} audio file(s) of '{args.data_dir}' are not in "
+            f"'{args.labels}' and are left out: {', '.join(table.unlisted[:5])}"
+            + (f" and {n - 5} more" if n > 5 else "")
+        )
     task = table.task(args.task)
     paths, y, _ = table.split("train", task)
     if y is None:
@@ -654,6 +661,7 @@ def _save(args, out, pipe, metadata):
 
 
 def _cmd_train(args):
+    args.notices = []  # notices found while reading, said after the settings
     kind, model = _resolve(args)
     out = _check_output(args.output)
     _check_device(args.device)
@@ -696,8 +704,8 @@ def _cmd_train(args):
         estimator = _estimator(args, model, task, fraction, cache and cache.name)
         # the first line: every setting, defaults included (a reproducible run)
         _say(f"train: {_settings(args, model, task, fraction, estimator)}")
-        if getattr(args, "fallback", None):
-            _say(args.fallback)
+        for notice in args.notices:  # said after the settings
+            _say(notice)
         what = (
             f"classes: {', '.join(target_names)}"
             if task == "genre"

@@ -762,3 +762,21 @@ def test_progress_and_quiet(toy_lab, tmp_path, run, capsys):
     )
     assert code == 0, err
     assert len(err.splitlines()) == 1 and err.startswith("train: --model cnn ")
+
+
+def test_audio_files_missing_from_the_csv_are_said(tmp_path, run, write_clips, capsys):
+    audio = tmp_path / "audio"
+    genres = write_clips(audio, 5, duration=1.0)
+    labels = tmp_path / "clips.csv"
+    labels.write_text("id,genre\n" + "".join(f"g{i},{genres[i]}\n" for i in range(4)))
+    code, _, err = run(
+        capsys, "train", audio, "--labels", labels, "--max-epochs", "2",
+        "--quiet", "-o", tmp_path / "m.pt",
+    )
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0].startswith("train: --model musicnn --task genre ")
+    assert lines[1] == (
+        f"train: 1 audio file(s) of '{audio}' are not in '{labels}' and are left "
+        "out: g4.wav"
+    )
