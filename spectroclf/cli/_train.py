@@ -443,7 +443,7 @@ def _apply_min_count(args, X, y, labels_file):
         return X, y
     X, y = merge_classes(X, y, min_count=args.min_count)
     shown = ", ".join(f"{c!r} ({k})" for c, k in sorted(dropped.items()))
-    _say(
+    args.notices.append(
         f"train: --min-count {args.min_count} leaves out {len(dropped)} "
         f"class(es): {shown}; {len(y)} clips of {kept} classes left"
     )
@@ -682,7 +682,7 @@ def _cmd_train(args):
     if task == "genre":
         pairs = _case_clashes(np.unique(y).tolist())
         if pairs:
-            _say(
+            args.notices.append(
                 f"spectroclf: warning: labels of '{labels_file}' differ only in "
                 f"case ({pairs}); they are trained as different classes (spell "
                 "them the same there to merge them)"
