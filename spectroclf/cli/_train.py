@@ -771,6 +771,7 @@ def _cmd_train(args):
             cache.cleanup()
     if model == "musicnn":
         fitted.set_params(memory=None)  # the run's cache folder is gone
+    fitted.set_params(callbacks=None)  # the progress lines belong to this run
 
     from ._report import print_report, print_validation
 

@@ -759,6 +759,9 @@ def test_progress_and_quiet(toy_lab, tmp_path, run, capsys):
         "train: epoch 1/3", "train: epoch 2/3", "train: epoch 3/3"
     ]
     assert "train loss" in epochs[0] and "valid acc" in epochs[0]
+    # the progress callback is not part of the model
+    payload = torch.load(model, map_location="cpu", weights_only=True)
+    assert payload["params"]["callbacks"] is None and payload["notes"] == []
     code, _, err = run(
         capsys, "train", toy_lab, "--max-epochs", "3", "--quiet", "-o", model
     )
