@@ -52,7 +52,19 @@ def _as_float_frames(x, index):
     return arr
 
 
-def _check_sample(arr, index, n_bins):
+def _transposed_hint(arr, rows):
+    """The hint for librosa's (n_bins, n_frames) layout: ``arr`` has as many
+    rows as the first spectrogram (``rows``) and a different number of columns."""
+    if rows is None or arr.shape[0] != rows:
+        return ""
+    return (
+        f". spectroclf is time first, (n_frames, n_bins); this clip has the same "
+        f"{rows} rows as spectrogram 0 and looks transposed (librosa's "
+        "(n_bins, n_frames) layout): pass S.T"
+    )
+
+
+def _check_sample(arr, index, n_bins, first_rows=None):
     if arr.ndim != 2:
         raise ValueError(
             f"spectrogram {index} has shape {arr.shape}; expected a 2-D "
@@ -66,6 +78,7 @@ def _check_sample(arr, index, n_bins):
         raise ValueError(
             f"spectrogram {index} has shape {arr.shape} with {arr.shape[1]} bins; "
             f"expected {n_bins} bins like the other samples"
+            + _transposed_hint(arr, first_rows)
         )
     if not np.isfinite(arr).all():
         raise ValueError(
@@ -164,17 +177,27 @@ def check_spectrograms(X, *, estimator, reset):
         if len(specs) == 0:
             raise ValueError("X is empty: expected at least one spectrogram")
         n_bins = specs[0].shape[-1] if specs[0].ndim == 2 else None
+        first_rows = specs[0].shape[0] if specs[0].ndim == 2 else None
         for i, arr in enumerate(specs):
-            _check_sample(arr, i, n_bins)
+            _check_sample(arr, i, n_bins, first_rows)
     if reset:
         estimator.n_features_in_ = n_bins
         if hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
     elif n_bins != estimator.n_features_in_:
+        first = specs[0]
+        hint = ""
+        if getattr(first, "ndim", 0) == 2 and first.shape[0] == estimator.n_features_in_:
+            hint = (
+                f" spectroclf is time first, (n_frames, n_bins): spectrogram 0 has "
+                f"shape {first.shape}, whose first axis is the {first.shape[0]} bins "
+                "expected, so it looks transposed (librosa's (n_bins, n_frames) "
+                "layout): pass S.T"
+            )
         raise ValueError(
             f"X has {n_bins} features, but {type(estimator).__name__} is "
             f"expecting {estimator.n_features_in_} features as input "
-            f"(spectrograms with {estimator.n_features_in_} bins)."
+            f"(spectrograms with {estimator.n_features_in_} bins)." + hint
         )
     return specs
 

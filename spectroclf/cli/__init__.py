@@ -3,15 +3,20 @@
 Subcommands, one private module each::
 
     spectroclf extract AUDIO_DIR OUT_DIR    audio files -> lab-layout spectrograms
-    spectroclf train DATA_DIR -o model.pt   fit an LSTM/CNN, report, save it (pickle-free)
+    spectroclf train DATA_DIR -o model.pt   fit musicnn (audio + --labels CSV) or a
+                                            CNN/LSTM (lab folder), report, save it
     spectroclf predict model.pt DATA_DIR    write a submission file (Id,Genre | Id,<targets>)
     spectroclf demo                         synthetic music -> LSTM genre classifier
     spectroclf tag AUDIO...                 top musicnn tags of each clip
 
-``main(argv)`` returns the exit status: 0 on success, 1 when ``extract``
-could not decode some clips (each named, with how many were written), 2 on a usage or input
-error, reported as one line ``spectroclf: error: ...`` on stderr (``--debug``
-shows the traceback instead).
+Shared helpers: ``_common`` (errors, argument types, output paths), ``_data``
+(audio folders, labels CSVs, lab folders; standard library only, so input
+errors come before torch is imported) and ``_report`` (the printed scores).
+
+``main(argv)`` returns the exit status: 0 on success, 1 when ``extract`` or
+``tag`` could not read some clips (each named; the others are done), 2 on a
+usage or input error, reported as one line ``spectroclf: error: ...`` on
+stderr (``--debug`` shows the traceback instead).
 """
 
 import argparse
@@ -76,8 +81,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 1 when ``extract`` failed on some clips, 2 on a usage
-        or input error (one ``spectroclf: error:`` line on stderr).
+        0 on success, 1 when ``extract`` or ``tag`` failed on some clips, 2
+        on a usage or input error (one ``spectroclf: error:`` line on stderr).
 
     Examples
     --------

@@ -99,3 +99,31 @@ def _load_split(data_dir, task, split, feature):
         if message == str(exc):
             raise
         raise CLIError(message) from exc
+
+
+def _check_output(path, option="-o"):
+    """The path of an output file, refused when its folder does not exist.
+
+    The command never creates folders for ``-o``: a typo in the folder name
+    would otherwise leave a new folder anywhere on the disk.
+    """
+    from pathlib import Path
+
+    out = Path(path)
+    if out.is_dir():
+        raise CLIError(
+            f"{option} '{out}' is a folder; give a file name such as "
+            f"'{out / 'model.pt'}'"
+        )
+    parent = out.parent
+    if not parent.is_dir():
+        raise CLIError(
+            f"{option} '{out}': the folder '{parent}' does not exist (spectroclf "
+            "creates no folders for its output files); create it first "
+            f"(mkdir -p '{parent}') or choose another path"
+        )
+    return out
+
+
+def _pct(fraction):
+    return f"{100 * fraction:g}%"

@@ -3,6 +3,7 @@ over :func:`spectroclf.datasets.extract_lab_layout`."""
 
 import sys
 import time
+from pathlib import Path
 
 from ._common import CLIError, _add_command, _n_jobs, _plural, _say
 
@@ -48,7 +49,11 @@ def add_parser(subparsers, common):
         "of AUDIO_DIR, and write them in the lab's layout under OUT_DIR.",
     )
     p.add_argument("audio_dir", metavar="AUDIO_DIR", help="folder of audio files")
-    p.add_argument("out_dir", metavar="OUT_DIR", help="output folder (created)")
+    p.add_argument(
+        "out_dir",
+        metavar="OUT_DIR",
+        help="output folder (created; the folder above it must exist)",
+    )
     p.add_argument(
         "--labels",
         metavar="CSV",
@@ -68,6 +73,9 @@ def add_parser(subparsers, common):
         help="clips extracted in parallel (-1: all cores; default 1)",
     )
     p.add_argument("--verbose", action="store_true", help="one progress line per clip")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress lines (notices and errors only)"
+    )
     p.set_defaults(func=_cmd_extract)
     return p
 
@@ -79,6 +87,8 @@ def _progress(args):
     def callback(event, info):
         if event == "notice":
             _say(f"extract: {_cli_words(info['message'])}")
+        elif args.quiet:
+            return
         elif event == "start":
             _say(
                 f"extract: {info['n_clips']} clip(s) from '{args.audio_dir}', "
@@ -131,6 +141,13 @@ def _cmd_extract(args):
 
     if args.targets is not None and args.labels is None:
         raise CLIError("--targets needs --labels CSV")
+    parent = Path(args.out_dir).absolute().parent
+    if not parent.is_dir():
+        raise CLIError(
+            f"OUT_DIR '{args.out_dir}': the folder '{parent}' does not exist; "
+            "extract creates OUT_DIR itself but no folders above it: create it "
+            f"first (mkdir -p '{parent}') or choose another OUT_DIR"
+        )
     targets = args.targets
     if targets is not None:
         targets = [t.strip() for t in targets.split(",") if t.strip()]

@@ -136,6 +136,12 @@ def _read_clip_table(csv_path, audio, targets, notify):
         raise ValueError(f"labels CSV '{path}' is empty; expected a header line")
     header = [h.strip() for h in table[0]]
     rows = table[1:]
+    if not rows:
+        raise ValueError(
+            f"labels CSV '{path}' has a header ({', '.join(header)}) but no rows; "
+            "add one line per audio file (or leave out the labels CSV to extract "
+            "every audio file unlabelled)"
+        )
     lower = [h.lower() for h in header]
     for lineno, row in enumerate(rows, 2):
         if len(row) != len(header):
@@ -228,22 +234,53 @@ def _read_clip_table(csv_path, audio, targets, notify):
     return clips, [header[j] for j in target_cols], "genre" in col
 
 
+def _said(caught):
+    """The distinct messages of caught warnings meant for users (not deprecations)."""
+    return list(dict.fromkeys(
+        str(w.message) for w in caught
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+    ))
+
+
 def _extract_clip(path, sid, split, full_dir, beat_dir):
     """Worker: one audio file -> full-length and beat-synced arrays on disk.
 
-    Returns ``(error message or None, seconds)``.
+    Returns ``(error message or None, notices, seconds)``; the messages name
+    the file (librosa's warnings are caught and returned as notices).
     """
+    from librosa.util.exceptions import ParameterError
+
     start = time.perf_counter()
-    try:
-        y = features.load_audio(path)
-        S = features.fused_spectrogram(y=y)
-        S_beat = features.beat_sync(S, features.beat_frames(y=y))
-        # full-length first: a clip counts as done once its beat-synced file exists
-        write_lab_layout(full_dir, [S], [sid], split=split, suffix=SUFFIX)
-        write_lab_layout(beat_dir, [S_beat], [sid], split=split, suffix=SUFFIX)
-    except (ValueError, OSError) as exc:
-        return str(exc), time.perf_counter() - start
-    return None, time.perf_counter() - start
+    notices = []
+    # librosa's warnings name no file: caught here and said with the clip's name
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            y = features.load_audio(path)
+            S = features.fused_spectrogram(y=y)
+            S_beat = features.beat_sync(S, features.beat_frames(y=y))
+            # full-length first: a clip counts as done once its beat-synced file exists
+            write_lab_layout(full_dir, [S], [sid], split=split, suffix=SUFFIX)
+            write_lab_layout(beat_dir, [S_beat], [sid], split=split, suffix=SUFFIX)
+        except (ValueError, OSError, ParameterError) as exc:
+            message = str(exc)
+            if str(path) not in message:  # librosa's messages name no file
+                message = f"audio file '{path}': {message}"
+            said = _said(caught)
+            if said:  # e.g. a clip too short for the FFT window
+                message += f" (librosa warned: {said[0]})"
+            return message, notices, time.perf_counter() - start
+    said = _said(caught)
+    if said:
+        more = f" (and {len(said) - 1} more warning(s))" if len(said) > 1 else ""
+        notices.append(f"audio file '{path}': {said[0]}{more}")
+    if len(S_beat) <= 1:
+        notices.append(
+            f"audio file '{path}': beat tracking found no beats, so its "
+            f"beat-synced array has {len(S_beat)} frame (the whole clip in one); "
+            "a pure tone or silence? Its full-length array is as usual"
+        )
+    return None, notices, time.perf_counter() - start
 
 
 def _link_split(target, link):
@@ -426,9 +463,13 @@ def extract_lab_layout(
             for c in todo
         )
         results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-        for i, (c, (error, seconds)) in enumerate(zip(todo, results, strict=True), 1):
+        for i, (c, (error, notices, seconds)) in enumerate(
+            zip(todo, results, strict=True), 1
+        ):
             if error is not None:
                 failed[c.id] = error
+            for notice in notices:
+                notify(notice)
             info = {"index": i, "n_todo": len(todo), "id": c.id, "path": c.path}
             report("clip", {**info, "error": error, "seconds": seconds})
 

@@ -178,3 +178,79 @@ def test_messages_name_the_options_and_arguments(tmp_path, run, write_clips, cap
         "choose the emotion columns with --targets NAMES"
     ) in err.splitlines()
     assert "targets=" not in err
+
+
+# ---------------------------------------------------------------------------
+# #24: silent outcomes and messages that lost the file
+
+
+def test_a_header_only_labels_csv_is_an_error(tmp_path, run, write_clips, capsys):
+    audio = tmp_path / "audio"
+    write_clips(audio, 2, duration=0.5)
+    labels = tmp_path / "clips.csv"
+    labels.write_text("id,genre,split\n")
+    code, out, err = run(capsys, "extract", audio, tmp_path / "lab", "--labels", labels)
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        f"spectroclf: error: labels CSV '{labels}' has a header (id, genre, split) "
+        "but no rows; add one line per audio file (or leave out the labels CSV to "
+        "extract every audio file unlabelled)"
+    )
+    assert not (tmp_path / "lab").exists()
+
+
+def test_librosa_problems_name_the_clip(tmp_path, run, capsys):
+    """A 690-sample clip fails in librosa, and a pure tone has no beats."""
+    import soundfile as sf
+
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    rng = np.random.default_rng(0)
+    sf.write(audio / "short.wav", 0.1 * rng.normal(size=690), 22050)
+    t = np.arange(3 * 22050) / 22050
+    sf.write(audio / "tone.wav", 0.3 * np.sin(2 * np.pi * 440 * t), 22050)
+    code, _, err = run(capsys, "extract", audio, tmp_path / "lab")
+    lines = err.splitlines()
+    # librosa warns that its window is longer than the clip, then either fails
+    # on the clip (NaN in the beat tracker) or not: said once, with the clip
+    fft = [line for line in lines if "n_fft=" in line]
+    assert len(fft) == 1, err
+    if code == 1:
+        assert fft[0].startswith(
+            f"spectroclf: error: audio file '{audio / 'short.wav'}': "
+        )
+        assert "(librosa warned: n_fft=2048 is too large for input signal" in fft[0]
+    else:
+        assert code == 0
+        assert fft[0].startswith(
+            f"extract: audio file '{audio / 'short.wav'}': n_fft=2048 is too large "
+            "for input signal of length=690"
+        )
+    assert (
+        f"extract: audio file '{audio / 'tone.wav'}': beat tracking found no beats, "
+        "so its beat-synced array has 1 frame"
+    ) in err
+    beat = load_spectrogram(tmp_path / "lab" / "beat" / "train" / f"tone{SUFFIX}")
+    assert beat.shape == (1, 140)
+    # --quiet: no progress, the notices and errors still
+    (audio / "short.wav").unlink()
+    code, _, err = run(capsys, "extract", audio, tmp_path / "lab2", "--quiet")
+    assert code == 0
+    assert err.splitlines() == [
+        f"extract: audio file '{audio / 'tone.wav'}': beat tracking found no beats, "
+        "so its beat-synced array has 1 frame (the whole clip in one); a pure tone "
+        "or silence? Its full-length array is as usual"
+    ]
+
+
+def test_out_dir_above_must_exist(tmp_path, run, write_clips, capsys):
+    audio = tmp_path / "audio"
+    write_clips(audio, 1, duration=0.5)
+    out_dir = tmp_path / "no" / "such" / "lab"
+    code, _, err = run(capsys, "extract", audio, out_dir)
+    assert code == 2
+    assert (
+        f"spectroclf: error: OUT_DIR '{out_dir}': the folder '{out_dir.parent}' "
+        "does not exist"
+    ) in err
+    assert not (tmp_path / "no").exists()

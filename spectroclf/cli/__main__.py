@@ -1,0 +1,7 @@
+"""``python -m spectroclf.cli``: the ``spectroclf`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
