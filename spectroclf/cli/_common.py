@@ -54,13 +54,12 @@ def _add_command(subparsers, name, common, **kwargs):
 def _check_device(device):
     """--device cuda on a machine without CUDA, in the command's words."""
     if device == "cuda":
-        import torch
+        from ..utils import resolve_device
 
-        if not torch.cuda.is_available():
-            raise CLIError(
-                "--device cuda but CUDA is not available on this machine; use "
-                "--device auto (CUDA when there is a GPU) or --device cpu"
-            )
+        try:
+            resolve_device(device, name="--device")
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
 
 
 def _case_clashes(labels, keep=lambda group: True):

@@ -28,3 +28,15 @@ def test_version_and_usage(run, capsys):
 def test_console_script_is_declared():
     setup_cfg = Path(__file__).resolve().parents[2] / "setup.cfg"
     assert "spectroclf = spectroclf.cli:main" in setup_cfg.read_text()
+
+
+def test_device_cuda_without_a_gpu_is_the_librarys_one_check(monkeypatch):
+    import torch
+
+    from spectroclf.cli._common import CLIError, _check_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(CLIError, match="--device='cuda' but CUDA is not available.*"
+                                       "--device='cpu'"):
+        _check_device("cuda")
+    _check_device("cpu")  # nothing to check
