@@ -1,14 +1,16 @@
 """BeatSync: spectrograms -> beat-synchronous spectrograms."""
 
 import numbers
+import os
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .. import features
 from .._validation import check_spectrograms
+from ..utils import map_cached
 from ._base import _check_stateless, _is_tabular, _PassthroughNamesMixin, _sync
 
 _AGGREGATES = {"median": np.median, "mean": np.mean, "max": np.max}
@@ -16,6 +18,16 @@ _AGGREGATES = {"median": np.median, "mean": np.mean, "max": np.max}
 #: a median clip shorter than this looks beat-synchronous already: a 30-s clip
 #: has 1292 frames, its beat-synced version 15 to 121 (median 59) in the lab data
 _SYNCED_SECONDS = 3.0
+
+
+def _sync_clip(S, *, aggregate, sr, hop_length, n_mels):
+    """One clip's beat-synchronous spectrogram (cached by :class:`BeatSync`)."""
+    reduce = _AGGREGATES[aggregate]
+    if len(S) < 2:  # nothing to split; onset strength needs two frames
+        return reduce(S, axis=0, keepdims=True).astype(np.float32)
+    onset_part = S[:, :n_mels] if S.shape[1] >= n_mels else S
+    beats = features.beat_frames(S=onset_part, sr=sr, hop_length=hop_length)
+    return _sync(S, beats, reduce)
 
 
 class BeatSync(
@@ -44,6 +56,16 @@ class BeatSync(
         Samples between their frames.
     n_mels : int, default=128
         Number of leading mel columns used for onset detection.
+    memory : str, path-like, joblib.Memory or None, default=None
+        Cache (:class:`joblib.Memory`) of each clip's beat-synced spectrogram,
+        keyed by the clip's values and the parameters above: in a grid
+        search or cross-validation every clip is beat-synced once, whatever
+        the number of fits (``Pipeline(memory=...)`` would cache per fold).
+        ``None``: no cache.
+    n_jobs : int or None, default=None
+        Clips beat-synced in parallel (:class:`joblib.Parallel`; cache misses
+        only). ``None`` means 1 unless in a :func:`joblib.parallel_backend`
+        context.
 
     Attributes
     ----------
@@ -87,6 +109,8 @@ class BeatSync(
         "sr": [Interval(numbers.Integral, 1, None, closed="left")],
         "hop_length": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_mels": [Interval(numbers.Integral, 1, None, closed="left")],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "n_jobs": [numbers.Integral, None],
     }
 
     def __init__(
@@ -96,11 +120,15 @@ class BeatSync(
         sr=features.SR,
         hop_length=features.HOP_LENGTH,
         n_mels=features.N_MELS,
+        memory=None,
+        n_jobs=None,
     ):
         self.aggregate = aggregate
         self.sr = sr
         self.hop_length = hop_length
         self.n_mels = n_mels
+        self.memory = memory
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -122,14 +150,8 @@ class BeatSync(
         return self
 
     def _sync_one(self, S):
-        aggregate = _AGGREGATES[self.aggregate]
-        if len(S) < 2:  # nothing to split; onset strength needs two frames
-            return aggregate(S, axis=0, keepdims=True).astype(np.float32)
-        onset_part = S[:, : self.n_mels] if S.shape[1] >= self.n_mels else S
-        beats = features.beat_frames(
-            S=onset_part, sr=self.sr, hop_length=self.hop_length
-        )
-        return _sync(S, beats, aggregate)
+        return _sync_clip(S, aggregate=self.aggregate, sr=self.sr,
+                          hop_length=self.hop_length, n_mels=self.n_mels)
 
     def _warn_if_synced(self, specs):
         """Warn when the clips look beat-synced already (too few frames)."""
@@ -168,7 +190,13 @@ class BeatSync(
         specs = _check_stateless(self, X)
         if not tabular:
             self._warn_if_synced(specs)
-        out = [self._sync_one(S) for S in specs]
+        if tabular or (self.memory is None and self.n_jobs is None):
+            out = [self._sync_one(S) for S in specs]
+        else:
+            calls = [dict(S=np.asarray(S), aggregate=self.aggregate, sr=self.sr,
+                          hop_length=self.hop_length, n_mels=self.n_mels) for S in specs]
+            out = list(map_cached(_sync_clip, calls, memory=self.memory,
+                                  n_jobs=self.n_jobs))
         if tabular:
             return np.vstack(out)
         return out

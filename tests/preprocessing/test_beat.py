@@ -158,3 +158,40 @@ class TestLooksBeatSynced:
         assert 15 <= lengths[0] and lengths[-1] <= 121
         with pytest.warns(UserWarning, match=f"median of {median:g} frames"):
             pipe().fit_transform(beat.data)
+
+
+class TestCache:
+    """A grid search refits the pipeline many times; each clip is synced once."""
+
+    def _clips(self):
+        rng = np.random.default_rng(0)
+        return [rng.normal(-40, 10, (300 + 40 * i, 16)).astype(np.float32) for i in range(4)]
+
+    def test_memory_syncs_each_clip_once(self, tmp_path, monkeypatch):
+        from spectroclf import features
+
+        clips = self._clips()
+        plain = BeatSync().fit_transform(clips)
+        calls = []
+        real = features.beat_frames
+        monkeypatch.setattr(features, "beat_frames",
+                            lambda **kw: calls.append(1) or real(**kw))
+        first = BeatSync(memory=tmp_path).fit_transform(clips)
+        again = BeatSync(memory=tmp_path).fit_transform(clips[::-1])
+        assert len(calls) == 4  # the second transform read everything from the cache
+        for a, b, c in zip(plain, first, again[::-1]):
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(a, c)
+
+    def test_other_parameters_are_other_entries(self, tmp_path):
+        clips = self._clips()
+        median = BeatSync(memory=tmp_path).fit_transform(clips)
+        maxed = BeatSync(memory=tmp_path, aggregate="max").fit_transform(clips)
+        assert not np.array_equal(median[0], maxed[0])
+        np.testing.assert_array_equal(maxed[0], BeatSync(aggregate="max").fit_transform(clips)[0])
+
+    def test_n_jobs_gives_the_same_arrays(self):
+        clips = self._clips()
+        for a, b in zip(BeatSync().fit_transform(clips),
+                        BeatSync(n_jobs=2).fit_transform(clips)):
+            np.testing.assert_array_equal(a, b)
