@@ -30,7 +30,8 @@ link when symlinks are disabled (the lab's ``multitask/train`` is a link to
 """
 
 from ._arrays import SpectrogramFiles, load_spectrogram
-from ._extract import extract_lab_layout
+from ._audio_folder import extract_lab_layout
+from ._generate import make_lab_data, make_music
 from ._lab import (
     load_genre_spectrograms,
     load_multitask_spectrograms,
@@ -38,7 +39,6 @@ from ._lab import (
 )
 from ._labels import CLASS_MAPPING, merge_classes
 from ._shared import shared_data_dir
-from ._synthetic import make_lab_data, make_music
 
 __all__ = [
     "CLASS_MAPPING",

@@ -11,7 +11,7 @@ from .. import features as _features
 from .._io import atomic_write
 from ..features import N_CHROMA, N_FUSED, N_MELS
 from ._arrays import _FEATURE_WIDTH, _check_feature, load_spectrogram
-from ._split import (
+from ._folder import (
     _SPECTROGRAM_SUFFIXES,
     _list_split,
     _match_labels,

@@ -179,7 +179,7 @@ class TestCache:
         first = BeatSync(memory=tmp_path).fit_transform(clips)
         again = BeatSync(memory=tmp_path).fit_transform(clips[::-1])
         assert len(calls) == 4  # the second transform read everything from the cache
-        for a, b, c in zip(plain, first, again[::-1]):
+        for a, b, c in zip(plain, first, again[::-1], strict=True):
             np.testing.assert_array_equal(a, b)
             np.testing.assert_array_equal(a, c)
 
@@ -193,5 +193,5 @@ class TestCache:
     def test_n_jobs_gives_the_same_arrays(self):
         clips = self._clips()
         for a, b in zip(BeatSync().fit_transform(clips),
-                        BeatSync(n_jobs=2).fit_transform(clips)):
+                        BeatSync(n_jobs=2).fit_transform(clips), strict=True):
             np.testing.assert_array_equal(a, b)

@@ -7,8 +7,8 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from .. import features as _features
+from ._instruments import _RECIPES, _make_clip
 from ._lab import write_lab_layout
-from ._synth import _RECIPES, _make_clip
 
 _DEFAULT_GENRES = ("rock", "electronic", "classical", "hiphop")
 _EMOTION_NAMES = ["valence", "energy", "danceability"]

@@ -1,4 +1,4 @@
-"""Tests of spectroclf.datasets._synthetic (and its primitives in _synth):
+"""Tests of spectroclf.datasets._generate (and its primitives in _instruments):
 make_music and make_lab_data."""
 
 
@@ -13,7 +13,7 @@ from spectroclf.datasets import (
     make_lab_data,
     make_music,
 )
-from spectroclf.datasets._synthetic import _LAB_GENRE_NAMES
+from spectroclf.datasets._generate import _LAB_GENRE_NAMES
 
 FOLDERS = ["genre", "genre_beat", "multitask", "multitask_beat"]
 

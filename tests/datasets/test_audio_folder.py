@@ -1,4 +1,4 @@
-"""Tests of spectroclf/datasets/_extract.py: extract_lab_layout."""
+"""Tests of spectroclf/datasets/_audio_folder.py: extract_lab_layout."""
 
 import csv
 import gzip

@@ -20,8 +20,8 @@ from sklearn.utils import Bunch
 
 from .. import features
 from .._io import atomic_write
+from ._folder import _leading_id, _natural_key
 from ._lab import write_lab_layout
-from ._split import _leading_id, _natural_key
 
 AUDIO_SUFFIXES = (".ogg", ".wav", ".mp3", ".flac")
 SUFFIX = ".fused.full.npy.gz"

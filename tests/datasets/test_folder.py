@@ -1,4 +1,4 @@
-"""Tests of spectroclf.datasets._split: listing a split folder (ids, order,
+"""Tests of spectroclf.datasets._folder: listing a split folder (ids, order,
 placeholders) and parsing its labels file, through the public loaders."""
 
 import warnings
