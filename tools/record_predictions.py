@@ -31,7 +31,7 @@ def data(n_bins=8, n=36, seed=0):
     X = [rng.normal(size=(int(rng.integers(12, 30)), n_bins)).astype(np.float32)
          for _ in range(n)]
     labels = np.array(["rock", "jazz", "pop"])[np.arange(n) % 3]
-    for x, lab in zip(X, labels):
+    for x, lab in zip(X, labels, strict=True):
         x[:, : n_bins // 2] += {"rock": 1.0, "jazz": -1.0, "pop": 0.0}[lab]
     targets = np.column_stack([[x.mean() for x in X], [x.std() for x in X]])
     return X, labels, targets
@@ -73,7 +73,7 @@ def inputs():
     mels = [np.abs(rng.normal(size=(int(rng.integers(150, 260)), 96))).astype(np.float32)
             for _ in range(12)]
     mlabels = np.array(["a", "b"])[np.arange(12) % 2]
-    for m, lab in zip(mels, mlabels):
+    for m, lab in zip(mels, mlabels, strict=True):
         if lab == "a":
             m[:, :48] += 1.0
     mtargets = np.column_stack([[m.mean() for m in mels], [m[:, :10].std() for m in mels]])

@@ -71,12 +71,15 @@ def _shapes(X):
         shape = np.shape(X["X"])
         return [shape[1:]] * shape[0] if len(shape) == 3 else []
     shape = getattr(X, "shape", None)
+    if shape is None and hasattr(X, "__array__"):  # array-likes without .shape
+        shape = np.shape(np.asarray(X))
     if shape is not None and len(shape) == 3:
         return [shape[1:]] * shape[0]
     if shape is not None and len(shape) == 2:
         return [(1, shape[1])] * shape[0]
     if isinstance(X, (list, tuple)):
-        return [np.shape(x) for x in X]
+        # a row of numbers (not audio: input_kind saw no waveform) is one frame
+        return [(1, *np.shape(x)) if np.ndim(x) == 1 else np.shape(x) for x in X]
     return []
 
 

@@ -2,7 +2,10 @@
 
 import re
 
+import pytest
 
+
+@pytest.mark.slow  # generates, extracts and trains: ~5-12 s on 2 busy cores
 def test_demo_beats_its_baseline(run, capsys):
     """48 clips of 4 balanced genres, 12 held out: a classifier that ignores its
     input gets a clip right with probability 1/4, so 9 or more of 12 right has

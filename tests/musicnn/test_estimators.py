@@ -65,6 +65,16 @@ def held_out():
                  for idx in halves)
 
 
+class _ArrayLike:
+    """An array-like with ``__array__`` and no ``.shape`` (as sklearn's _NotAnArray)."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+
 def _fast(**params):
     return {"max_epochs": 1, "batch_size": 4, "random_state": 0, **params}
 
@@ -254,6 +264,15 @@ class TestMusicnnClassifier:
             fitted.predict_proba(wrong_bins)
         with pytest.raises(ValueError, match=r"2-D array of shape \(4, 5\).*list\(X\)"):
             MusicnnClassifier(**_fast()).fit(np.zeros((4, 5)), [0, 1, 0, 1])
+        # rows of numbers (a list of lists, an array-like without .shape) are
+        # one-frame spectrograms: refused by their bins, not by a torch size error
+        rows = [[0.0] * 5, [1.0] * 5, [2.0] * 5, [3.0] * 5]
+        for X in (rows, _ArrayLike(np.array(rows))):
+            with pytest.raises(ValueError, match=r"spectrogram 0 has shape \(1, 5\): "
+                               r"5 bins per frame.*96-band"):
+                MusicnnClassifier(**_fast()).fit(X, [0, 1, 0, 1])
+            with pytest.raises(ValueError, match=r"shape \(1, 5\).*96-band"):
+                fitted.predict(X)
         missing = str(tmp_path / "nowhere.wav")
         with pytest.raises(FileNotFoundError, match="nowhere.wav"):
             MusicnnClassifier(**_fast()).fit([wav_files[0], missing], [0, 1])

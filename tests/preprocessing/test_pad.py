@@ -47,6 +47,41 @@ class TestPadTruncate:
         again = pt.transform(specs)
         np.testing.assert_array_equal(again["X"], out["X"])
 
+    @HYPOTHESIS
+    @given(
+        data=st.data(),
+        max_len=st.one_of(st.none(), st.integers(1, 50)),
+        crop=st.sampled_from(["start", "center", "random"]),
+    )
+    def test_idempotent(self, spectrogram_lists, data, max_len, crop):
+        """Its own output goes through unchanged, and fitting twice changes nothing."""
+        specs = data.draw(spectrogram_lists(), label="specs")
+        pt = PadTruncate(max_len=max_len, crop=crop, pad_value=-1.0, random_state=0)
+        out = pt.fit_transform(specs)
+        twice = pt.transform(out)
+        np.testing.assert_array_equal(twice["X"], out["X"])
+        np.testing.assert_array_equal(twice["lengths"], out["lengths"])
+        refit = pt.fit(specs).transform(specs)
+        np.testing.assert_array_equal(refit["X"], out["X"])
+
+    @HYPOTHESIS
+    @given(
+        data=st.data(),
+        max_len=st.integers(1, 50),
+        crop=st.sampled_from(["start", "center"]),
+    )
+    def test_order_and_subset_invariant(self, spectrogram_lists, data, max_len, crop):
+        """Each spectrogram's output depends on it alone, not on its neighbours."""
+        specs = data.draw(spectrogram_lists(), label="specs")
+        order = data.draw(st.permutations(range(len(specs))), label="order")
+        pt = PadTruncate(max_len=max_len, crop=crop).fit(specs)
+        out = pt.transform(specs)
+        shuffled = pt.transform([specs[i] for i in order])
+        np.testing.assert_array_equal(shuffled["X"], out["X"][order])
+        np.testing.assert_array_equal(shuffled["lengths"], out["lengths"][order])
+        one = pt.transform(specs[-1:])
+        np.testing.assert_array_equal(one["X"][0], out["X"][-1])
+
     def test_max_len_none_is_longest(self):
         specs = [np.ones((n, 2), np.float32) for n in (3, 9, 4)]
         pt = PadTruncate().fit(specs)
