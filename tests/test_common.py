@@ -109,17 +109,6 @@ _AUDIO_INPUT = {
     "check_n_features_in_after_fitting": _xfail(
         NO_N_FEATURES, AssertionError, "does not set the `n_features_in_` attribute"),
     "check_n_features_in": _xfail(NO_N_FEATURES, AssertionError, EMPTY),
-    "check_dtype_object": _xfail(
-        "audio input is paths or numeric waveforms; object arrays are refused",
-        TypeError, r"clip 0 is ndarray \(dtype object\); expected an audio path"),
-    "check_estimators_empty_data_messages": _xfail(
-        "an empty clip list is refused with 'X is empty', not sklearn's tabular "
-        "wording about 0 features",
-        AssertionError, "The error message should contain one of the following"),
-    "check_fit2d_predict1d": _xfail(
-        "a 1-D array is refused with an error saying to pass [y] for one waveform, "
-        "not sklearn's 'Reshape your data'",
-        AssertionError, "The error message should contain one of the following"),
 }
 #: the checks run on the musicnn estimators through the adapter: their behaviour.
 #: Left out: the n_features_in_ checks (the adapter makes every input 96 bands),

@@ -339,6 +339,9 @@ class _SpectrogramNet(BaseEstimator):
         self.device_ = (resolve_device(self.device) if self.accelerator is None
                         else str(self.accelerator.device))
 
+        # 2. the clips the network reads, read once for lengths and statistics
+        clips = inputs.prepare(self, clips, module=self._source_module(source, network),
+                               reset=True)
         if source is not None and source.n_features_in_ != self.n_features_in_:
             raise ValueError(
                 f"init_from was fitted on spectrograms of {source.n_features_in_} "
@@ -346,9 +349,6 @@ class _SpectrogramNet(BaseEstimator):
                 "same bins (e.g. the same feature: mel, chroma or fused)"
             )
 
-        # 2. the clips the network reads, read once for lengths and statistics
-        clips = inputs.prepare(self, clips, module=self._source_module(source, network),
-                               reset=True)
         if source is not None:
             lengths, _, _ = clip_statistics(clips, standardize=False)
             mod = unwrap_module(source.net_).standardize

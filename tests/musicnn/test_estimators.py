@@ -250,7 +250,7 @@ class TestMusicnnClassifier:
 
     def test_rejects_bad_parameters_and_input(self, music, wav_files, fitted, tmp_path):
         with pytest.raises(InvalidParameterError, match="freeze"):
-            MusicnnClassifier(freeze=True).fit(music.mels, music.target)
+            MusicnnClassifier(freeze="all").fit(music.mels, music.target)
         with pytest.raises(InvalidParameterError, match="model"):
             MusicnnClassifier(model="musicnn").fit(music.mels, music.target)
         with pytest.raises(InvalidParameterError, match="patch_hop"):
