@@ -18,11 +18,18 @@ tags 3-second patches of a 96-band log-mel spectrogram at 16 kHz with 50 tags.
 from ._embedding import MusicnnEmbedding, predict_tags
 from ._estimators import MusicnnClassifier, MusicnnRegressor
 from ._frontend import MusicnnMelExtractor, musicnn_melspectrogram, musicnn_patches
-from ._network import PRETRAINED_MODELS, Musicnn, load_musicnn
+from ._network import (
+    PRECISIONS,
+    PRETRAINED_MODELS,
+    Musicnn,
+    load_musicnn,
+    resolve_precision,
+)
 from ._transfer import FREEZE_OPTIONS, MusicnnTransfer
 
 __all__ = [
     "FREEZE_OPTIONS",
+    "PRECISIONS",
     "PRETRAINED_MODELS",
     "Musicnn",
     "MusicnnClassifier",
@@ -34,4 +41,5 @@ __all__ = [
     "musicnn_melspectrogram",
     "musicnn_patches",
     "predict_tags",
+    "resolve_precision",
 ]

@@ -28,9 +28,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import _cpu
 from ._frontend import MUSICNN_N_FRAMES, MUSICNN_N_MELS
 
-__all__ = ["Musicnn", "load_musicnn", "PRETRAINED_MODELS", "N_MELS", "N_FRAMES"]
+__all__ = [
+    "Musicnn",
+    "load_musicnn",
+    "resolve_precision",
+    "PRETRAINED_MODELS",
+    "PRECISIONS",
+    "N_MELS",
+    "N_FRAMES",
+]
+
+#: values of the ``precision`` of :meth:`Musicnn.forward_features` and
+#: :class:`~spectroclf.musicnn.MusicnnEmbedding`
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+#: output positions per block of the block-Toeplitz matrix products of the front end in
+#: bfloat16 (:func:`_toeplitz_conv`): along frequency for the timbral filters, along time
+#: for the temporal ones (measured: ``benchmarks/bench_embedding.py --sections blocks``)
+_TIMBRAL_BLOCK = 4
+_TEMPORAL_BLOCK = 16
+_LOWP_MIDEND = True
 
 #: names accepted by :func:`load_musicnn` (MagnaTagATune and Million Song Dataset models)
 PRETRAINED_MODELS = ("MSD_musicnn", "MTT_musicnn")
@@ -56,10 +76,93 @@ FEATURES = (
 )
 
 
+def resolve_precision(precision):
+    """The arithmetic that ``precision`` means on this CPU.
+
+    Parameters
+    ----------
+    precision : {"auto", "float32", "bfloat16"}
+        ``"auto"``: ``"bfloat16"`` where the CPU multiplies bfloat16 natively
+        (AVX-512 BF16 or AMX; on this project's 2-core AMD EPYC with ``avx512_bf16`` the
+        embedding runs 2-3x faster than in float32, features within cosine 0.9996 per
+        patch: ``benchmarks/bench_embedding.py``), else ``"float32"``.
+
+    Returns
+    -------
+    precision : {"float32", "bfloat16"}
+
+    Raises
+    ------
+    ValueError
+        For an unknown value, or ``"bfloat16"`` on a CPU without native bfloat16 (which
+        torch would emulate, slower than float32): the message names the missing flags.
+
+    Examples
+    --------
+    >>> from spectroclf.musicnn import resolve_precision
+    >>> resolve_precision("float32")
+    'float32'
+    >>> resolve_precision("auto") in ("float32", "bfloat16")
+    True
+    """
+    if not isinstance(precision, str) or precision not in PRECISIONS:
+        raise ValueError(
+            f"precision must be one of {', '.join(map(repr, PRECISIONS))}; got {precision!r}"
+        )
+    native = _cpu.native_bfloat16()
+    if precision == "auto":
+        return "bfloat16" if native else "float32"
+    if precision == "bfloat16" and not native:
+        raise ValueError(
+            "precision='bfloat16' needs a CPU with native bfloat16 arithmetic: this one has "
+            f"neither of the CPU flags {' nor '.join(_cpu.BFLOAT16_FLAGS)} (AVX-512 BF16, "
+            "AMX), so torch would emulate it, slower than float32; use precision='float32' "
+            "or 'auto'"
+        )
+    return precision
+
+
 def _same_padding(k):
     """TF "same" padding for stride 1: the extra element goes after."""
     before = (k - 1) // 2
     return before, k - 1 - before
+
+
+def _toeplitz_matrix(w, block):
+    """A kernel ``(C, kr, kl)`` as the ``(kr * (block + kl - 1), block * C)`` matrix of
+    ``block`` consecutive output positions along its last axis (block Toeplitz)."""
+    n_filters, kr, kl = w.shape
+    span = block + kl - 1
+    W = w.new_zeros(kr, span, block, n_filters)
+    for i in range(block):
+        W[:, i : i + kl, i] = w.permute(1, 2, 0)
+    return W.reshape(kr * span, block * n_filters)
+
+
+def _toeplitz_conv(x, W, kr, kl, block):
+    """"Valid" correlation of ``x (B, R, L)`` with the kernel behind ``W`` as one GEMM.
+
+    ``W`` is :func:`_toeplitz_matrix`'s. Each row of the product holds ``block``
+    consecutive output positions along ``L`` for one output row: the input is unfolded
+    once per block of outputs (``kr * (block + kl - 1)`` values) rather than once per output
+    (``kr * kl``, im2col), and a single-input-channel convolution becomes one large matrix
+    product, which oneDNN runs on the CPU's bfloat16 dot-product units.
+
+    Returns
+    -------
+    Z : torch.Tensor [shape=(B, R - kr + 1, n_blocks * block, C)]
+        Outputs past ``L - kl + 1`` along the third axis read zero padding: slice them off.
+    """
+    n_batch, n_rows, n_cols = x.shape
+    n_out_rows, n_out_cols = n_rows - kr + 1, n_cols - kl + 1
+    n_blocks = -(-n_out_cols // block)
+    span = block + kl - 1
+    x = F.pad(x, (0, n_blocks * block + kl - 1 - n_cols))
+    sb, sr, sl = x.stride()
+    U = x.as_strided(
+        (n_batch, n_out_rows, n_blocks, kr, span), (sb, sr, block * sl, sr, sl)
+    ).reshape(n_batch * n_out_rows * n_blocks, kr * span)
+    return (U @ W).view(n_batch, n_out_rows, n_blocks * block, -1)
 
 
 class _FrontEndBlock(nn.Module):
@@ -81,6 +184,28 @@ class _FrontEndBlock(nn.Module):
         positive = (self.bn.weight >= 0)[:, None]
         pooled = torch.where(positive, z.amax(dim=3), z.amin(dim=3))
         return self.bn(F.relu(pooled).unsqueeze(3)).squeeze(3)
+
+    def forward_lowp(self, x, dtype):
+        """Eval-mode :meth:`forward` of the normalised input ``x (batch, time, mel)`` with
+        the convolution in ``dtype`` as one block-Toeplitz matrix product.
+
+        Filters whose batchnorm scale is negative are negated, so a single max over
+        frequency serves every filter (``min z = -max(-z)``); the bias, ReLU and
+        batchnorm follow the max, in float32, on ``(batch, time, filters)``.
+        """
+        sign = torch.where(self.bn.weight >= 0, 1.0, -1.0)
+        w = self.conv.weight[:, 0] * sign[:, None, None]  # (filters, time, mel)
+        x = F.pad(x, (0, 0, *self.time_padding))
+        if w.shape[2] == 1:  # temporal filters: along time only, rows are mel bands
+            rows, w, axis, block = x.transpose(1, 2), w.transpose(1, 2), 1, _TEMPORAL_BLOCK
+        else:  # timbral filters: rows are frames, blocks run along the mel axis
+            rows, axis, block = x, 2, _TIMBRAL_BLOCK
+        kr, kl = w.shape[1:]
+        W = _toeplitz_matrix(w, block).to(dtype)
+        Z = _toeplitz_conv(rows.to(dtype), W, kr, kl, block)
+        n_valid = rows.shape[2] - kl + 1
+        pooled = Z[:, :, :n_valid].amax(axis).float() * sign + self.conv.bias
+        return self.bn(F.relu(pooled).transpose(1, 2).unsqueeze(3)).squeeze(3)
 
 
 class _MidEndBlock(nn.Module):
@@ -170,13 +295,70 @@ class Musicnn(nn.Module):
         self.n_mels = n_mels
         self.tags = None
 
-    def forward_features(self, x):
+    def front_end(self, x, *, precision="float32"):
+        """The timbral and temporal blocks' outputs, each ``(batch, n_filters, n_frames)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor [shape=(batch, n_frames, n_mels)]
+            Log-mel patches, time first.
+        precision : {"float32", "bfloat16", "auto"}, default="float32"
+            ``"bfloat16"`` (eval mode only) runs each convolution as one bfloat16
+            block-Toeplitz matrix product; see :meth:`forward_features`.
+
+        Returns
+        -------
+        timbral, temporal : list of torch.Tensor
+            The 2 timbral and the 3 temporal blocks' outputs, float32.
+        """
+        dtype = self._lowp_dtype(precision)
+        x = self.input_bn(x.unsqueeze(1))  # (batch, 1, time, mel)
+        if dtype is None:
+            return [b(x) for b in self.timbral], [b(x) for b in self.temporal]
+        x = x[:, 0]
+        return ([b.forward_lowp(x, dtype) for b in self.timbral],
+                [b.forward_lowp(x, dtype) for b in self.temporal])
+
+    def mid_end(self, front, *, precision="float32"):
+        """The three mid-end layers ``(batch, n_filters_midend, n_frames)`` of the front end's
+        output ``(batch, 561, n_frames)`` (after their residual sums), float32."""
+        dtype = self._lowp_dtype(precision)
+        if dtype is None or not _LOWP_MIDEND:
+            cnn1 = self.midend[0](front)
+            cnn2 = self.midend[1](cnn1) + cnn1
+            return cnn1, cnn2, self.midend[2](cnn2) + cnn2
+        with torch.autocast("cpu", dtype=dtype):
+            cnn1 = self.midend[0](front).float()
+            cnn2 = self.midend[1](cnn1).float() + cnn1
+            return cnn1, cnn2, self.midend[2](cnn2).float() + cnn2
+
+    def _lowp_dtype(self, precision):
+        """None for float32, else the dtype of the convolutions; "auto" trains in float32."""
+        resolved = resolve_precision(precision)
+        if resolved == "float32" or (self.training and precision == "auto"):
+            return None
+        if self.training:
+            raise RuntimeError(
+                "precision='bfloat16' is for inference: call .eval() first (training runs "
+                "in float32, or under torch.autocast)"
+            )
+        return torch.bfloat16
+
+    def forward_features(self, x, *, precision="float32"):
         """Run the network and return its intermediate representations.
 
         Parameters
         ----------
         x : torch.Tensor [shape=(batch, n_frames, n_mels)]
             Log-mel patches, time first.
+        precision : {"float32", "bfloat16", "auto"}, default="float32"
+            Arithmetic of the convolutions. ``"float32"``: the port as it is.
+            ``"bfloat16"`` (eval mode only, CPUs with native bfloat16; ``"auto"`` picks it
+            there, see :func:`resolve_precision`): the front end's single-channel
+            convolutions run as bfloat16 block-Toeplitz matrix products with float32
+            accumulation, each followed by one max over frequency, and the mid end's
+            convolutions under bfloat16 autocast; batchnorms, pooling and the dense layers
+            stay float32. Every output is float32 either way.
 
         Returns
         -------
@@ -199,13 +381,9 @@ class Musicnn(nn.Module):
                 f"musicnn expects log-mel patches of shape (batch, n_frames, {self.n_mels}); "
                 f"got {tuple(x.shape)}"
             )
-        x = self.input_bn(x.unsqueeze(1))  # (batch, 1, time, mel)
-        timbral = [block(x) for block in self.timbral]
-        temporal = [block(x) for block in self.temporal]
+        timbral, temporal = self.front_end(x, precision=precision)
         front = torch.cat(timbral + temporal, dim=1)  # (batch, 561, time)
-        cnn1 = self.midend[0](front)
-        cnn2 = self.midend[1](cnn1) + cnn1
-        cnn3 = self.midend[2](cnn2) + cnn2
+        cnn1, cnn2, cnn3 = self.mid_end(front, precision=precision)
         mid = torch.cat([front, cnn1, cnn2, cnn3], dim=1)  # (batch, 753, time)
         max_pool = mid.amax(dim=2)
         mean_pool = mid.mean(dim=2)
