@@ -10,6 +10,9 @@ On the Emotify lab's beat-synced genre spectrograms of the shared data (240 trai
   per round, the same for both precisions): the test accuracy of the two fits (same
   seed), their paired difference, and how often their predictions agree.
 
+With ``--cv-epochs N`` it also cross-validates both precisions (5 stratified folds, the
+same folds and seed for both, ``N`` epochs) and reports the paired accuracy difference.
+
 The CPU's bfloat16 flags are recorded: without native bfloat16 torch emulates it and
 ``amp=True`` only shows the emulation's cost. This decides the CPU rule of ``amp="auto"``
 (:func:`spectroclf.nets._amp.resolve_amp`).
@@ -38,11 +41,43 @@ from spectroclf.datasets import load_genre_spectrograms, shared_data_dir
 NETS = {"LSTM": LSTMClassifier, "CNN": CNNClassifier}
 
 
+def cross_validate(X, y, epochs):
+    """5-fold accuracy of each net in float32 and bfloat16, paired fold by fold."""
+    from scipy import stats
+    from sklearn.model_selection import StratifiedKFold
+
+    out = {}
+    for name, cls in NETS.items():
+        pairs = []
+        for k, (train, test) in enumerate(
+                StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)):
+            scores = []
+            for amp in (False, True):
+                est = cls(max_epochs=epochs, amp=amp, random_state=k)
+                est.fit([X[i] for i in train], y[train])
+                scores.append(float(np.mean(est.predict([X[i] for i in test]) == y[test])))
+            pairs.append(scores)
+            print(f"  cv {name} fold {k}: float32 {scores[0]:.3f} bfloat16 {scores[1]:.3f}")
+        pairs = np.array(pairs)
+        diff = pairs[:, 1] - pairs[:, 0]
+        half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+        out[name] = {"float32": round(float(pairs[:, 0].mean()), 4),
+                     "bfloat16": round(float(pairs[:, 1].mean()), 4),
+                     "paired_difference_mean": round(float(diff.mean()), 4),
+                     "paired_difference_95ci": [round(float(diff.mean() - half), 4),
+                                                round(float(diff.mean() + half), 4)],
+                     "per_fold": pairs.round(4).tolist(), "epochs": epochs}
+        print(f"{name} {epochs} epochs, 5-fold: {out[name]}")
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--n-clips", type=int, default=240)
+    parser.add_argument("--cv-epochs", type=int, default=0,
+                        help="also 5-fold CV accuracy, float32 vs bfloat16, N epochs")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
@@ -106,6 +141,7 @@ def main(argv=None):
         print(f"{name}: bfloat16 epoch {ratios[name]['epoch_speedup']:.2f}x, predict_proba "
               f"{ratios[name]['predict_speedup']:.2f}x float32's speed; predictions agree "
               f"on {100 * ratios[name]['prediction_agreement']:.1f}% of clips")
+    cv = cross_validate(X, y, args.cv_epochs) if args.cv_epochs else None
     result = {
         "machine": _common.machine(),
         "cpu_flags": flags,
@@ -115,6 +151,7 @@ def main(argv=None):
         "runs": runs,
         "summary": summary,
         "bfloat16_vs_float32": ratios,
+        "cv": cv,
         "loadavg_start": load_start,
         "loadavg_end": _common.loadavg(),
     }

@@ -114,8 +114,12 @@ def main(argv=None):
     if args.quick:
         args.n_clips, args.seeds = 24, 1
     flags = cpu_flags()
-    if not flags["native_bfloat16"]:
-        raise SystemExit(f"no native bfloat16 on this CPU ({flags}): nothing to compare")
+    if not flags["native_bfloat16"]:  # recorded, not an error: the float32 path is all
+        print(f"no native bfloat16 on this CPU ({flags}): nothing to compare")
+        _common.write(_common.out_path("precision_quality", args.quick, args.out), {
+            "machine": _common.machine(), "cpu_flags": flags,
+            "skipped": "no native bfloat16 (avx512_bf16 / amx_bf16)"})
+        return
     load_start = _common.loadavg()
     paths, genres, emotions = load_train(args.n_clips)
     print(f"{len(paths)} Emotify training clips, load {load_start}, CPU flags {flags}")

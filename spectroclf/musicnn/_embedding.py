@@ -31,8 +31,11 @@ _LAYER_SIZES = {
     "max_pool": 753,
 }
 _POOLINGS = ("mean", "max", "mean+max")
-#: clips decoded ahead of the network, in a background thread (0: none)
-_PREFETCH = 2
+#: clips decoded ahead of the network in a background thread (0: none, the default:
+#: on 2 shared cores the thread competed with torch's and did not pay, 6.92 s vs 6.79 s
+#: for 8 clips in bfloat16, ``benchmarks/bench_embedding.py``; torch's own threads
+#: already take both cores)
+_PREFETCH = 0
 
 
 def _prefetched(iterable, *, depth):
