@@ -21,6 +21,7 @@ Every batchnorm uses TensorFlow's default ``eps=1e-3``. Dropout (p=0.5) exists o
 training and is omitted: this module is for inference with the pretrained weights.
 """
 
+import weakref
 from importlib import resources
 
 import numpy as np
@@ -185,6 +186,28 @@ class _FrontEndBlock(nn.Module):
         pooled = torch.where(positive, z.amax(dim=3), z.amin(dim=3))
         return self.bn(F.relu(pooled).unsqueeze(3)).squeeze(3)
 
+    def lowp_parts(self):
+        """``(sign, kernel, block)``: the filters' signs (+1 where the batchnorm scale is
+        >= 0, else -1), the sign-flipped kernel laid out ``(filters, rows, cols)`` for
+        :func:`_toeplitz_conv` (temporal kernels transposed: their rows are mel bands)
+        and the Toeplitz block size."""
+        sign = torch.where(self.bn.weight >= 0, 1.0, -1.0)
+        w = self.conv.weight[:, 0] * sign[:, None, None]  # (filters, time, mel)
+        if w.shape[2] == 1:  # temporal filters: along time only
+            return sign, w.transpose(1, 2), _TEMPORAL_BLOCK
+        return sign, w, _TIMBRAL_BLOCK
+
+    def maxima_lowp(self, x, W, kr, kl, block):
+        """Max over frequency ``(batch, time, filters)`` (in ``W``'s dtype) of the
+        sign-flipped convolution of ``x (batch, time, mel)``, as one matrix product."""
+        x = F.pad(x, (0, 0, *self.time_padding))
+        if kr == 1:  # temporal: rows are mel bands, blocks run along time
+            rows, axis = x.transpose(1, 2), 1
+        else:  # timbral: rows are frames, blocks run along the mel axis
+            rows, axis = x, 2
+        Z = _toeplitz_conv(rows, W, kr, kl, block)
+        return Z[:, :, : rows.shape[2] - kl + 1].amax(axis)
+
     def forward_lowp(self, x, dtype):
         """Eval-mode :meth:`forward` of the normalised input ``x (batch, time, mel)`` with
         the convolution in ``dtype`` as one block-Toeplitz matrix product.
@@ -193,19 +216,44 @@ class _FrontEndBlock(nn.Module):
         frequency serves every filter (``min z = -max(-z)``); the bias, ReLU and
         batchnorm follow the max, in float32, on ``(batch, time, filters)``.
         """
-        sign = torch.where(self.bn.weight >= 0, 1.0, -1.0)
-        w = self.conv.weight[:, 0] * sign[:, None, None]  # (filters, time, mel)
-        x = F.pad(x, (0, 0, *self.time_padding))
-        if w.shape[2] == 1:  # temporal filters: along time only, rows are mel bands
-            rows, w, axis, block = x.transpose(1, 2), w.transpose(1, 2), 1, _TEMPORAL_BLOCK
-        else:  # timbral filters: rows are frames, blocks run along the mel axis
-            rows, axis, block = x, 2, _TIMBRAL_BLOCK
+        sign, w, block = self.lowp_parts()
         kr, kl = w.shape[1:]
         W = _toeplitz_matrix(w, block).to(dtype)
-        Z = _toeplitz_conv(rows.to(dtype), W, kr, kl, block)
-        n_valid = rows.shape[2] - kl + 1
-        pooled = Z[:, :, :n_valid].amax(axis).float() * sign + self.conv.bias
+        pooled = self.maxima_lowp(x.to(dtype), W, kr, kl, block).float()
+        pooled = pooled * sign + self.conv.bias
         return self.bn(F.relu(pooled).transpose(1, 2).unsqueeze(3)).squeeze(3)
+
+
+#: per network: (key of its weights' versions, constants of its low-precision front end)
+_LOWP_CACHE = weakref.WeakKeyDictionary()
+
+
+def _lowp_constants(net, dtype):
+    """The Toeplitz matrices of ``net``'s front-end blocks in ``dtype`` and, over the 561
+    filters, the signs, conv biases and the eval batchnorms' scales and shifts.
+
+    Cached per network until a weight or statistic changes (in-place updates bump
+    ``_version``; replaced tensors change ``data_ptr``).
+    """
+    tensors = [*net.parameters(), *net.buffers()]
+    key = (dtype, _TIMBRAL_BLOCK, _TEMPORAL_BLOCK,
+           tuple((t._version, t.data_ptr()) for t in tensors))
+    hit = _LOWP_CACHE.get(net)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    with torch.inference_mode(False), torch.no_grad():
+        mats, signs, biases, scales, shifts = [], [], [], [], []
+        for b in [*net.timbral, *net.temporal]:
+            sign, w, block = b.lowp_parts()
+            mats.append((_toeplitz_matrix(w, block).to(dtype), *w.shape[1:], block))
+            scale = b.bn.weight / torch.sqrt(b.bn.running_var + b.bn.eps)
+            signs.append(sign)
+            biases.append(b.conv.bias)
+            scales.append(scale)
+            shifts.append(b.bn.bias - b.bn.running_mean * scale)
+        consts = (mats, *(torch.cat(v).clone() for v in (signs, biases, scales, shifts)))
+    _LOWP_CACHE[net] = (key, consts)
+    return consts
 
 
 class _MidEndBlock(nn.Module):
@@ -296,7 +344,8 @@ class Musicnn(nn.Module):
         self.tags = None
 
     def front_end(self, x, *, precision="float32"):
-        """The timbral and temporal blocks' outputs, each ``(batch, n_filters, n_frames)``.
+        """The front end's output ``(batch, 561, n_frames)``: the 2 timbral blocks' filters
+        then the 3 temporal blocks', float32.
 
         Parameters
         ----------
@@ -308,22 +357,26 @@ class Musicnn(nn.Module):
 
         Returns
         -------
-        timbral, temporal : list of torch.Tensor
-            The 2 timbral and the 3 temporal blocks' outputs, float32.
+        front : torch.Tensor [shape=(batch, 561, n_frames)]
         """
         dtype = self._lowp_dtype(precision)
         x = self.input_bn(x.unsqueeze(1))  # (batch, 1, time, mel)
         if dtype is None:
-            return [b(x) for b in self.timbral], [b(x) for b in self.temporal]
-        x = x[:, 0]
-        return ([b.forward_lowp(x, dtype) for b in self.timbral],
-                [b.forward_lowp(x, dtype) for b in self.temporal])
+            blocks = [*self.timbral, *self.temporal]
+            return torch.cat([b(x) for b in blocks], dim=1)
+        mats, sign, bias, scale, shift = _lowp_constants(self, dtype)
+        x = x[:, 0].to(dtype)
+        maxima = [b.maxima_lowp(x, *m) for b, m in zip([*self.timbral, *self.temporal],
+                                                        mats, strict=True)]
+        # bn(relu(max z)) over all 561 filters at once: z's max is sign * max(sign * z)
+        front = torch.addcmul(bias, torch.cat(maxima, dim=2), sign).relu_()
+        return torch.addcmul(shift, front, scale).transpose(1, 2)
 
     def mid_end(self, front, *, precision="float32"):
         """The three mid-end layers ``(batch, n_filters_midend, n_frames)`` of the front end's
         output ``(batch, 561, n_frames)`` (after their residual sums), float32."""
         dtype = self._lowp_dtype(precision)
-        if dtype is None or not _LOWP_MIDEND:
+        if dtype in (None, torch.float32) or not _LOWP_MIDEND:
             cnn1 = self.midend[0](front)
             cnn2 = self.midend[1](cnn1) + cnn1
             return cnn1, cnn2, self.midend[2](cnn2) + cnn2
@@ -381,8 +434,8 @@ class Musicnn(nn.Module):
                 f"musicnn expects log-mel patches of shape (batch, n_frames, {self.n_mels}); "
                 f"got {tuple(x.shape)}"
             )
-        timbral, temporal = self.front_end(x, precision=precision)
-        front = torch.cat(timbral + temporal, dim=1)  # (batch, 561, time)
+        front = self.front_end(x, precision=precision)  # (batch, 561, time)
+        n_timbral = sum(b.conv.out_channels for b in self.timbral)
         cnn1, cnn2, cnn3 = self.mid_end(front, precision=precision)
         mid = torch.cat([front, cnn1, cnn2, cnn3], dim=1)  # (batch, 753, time)
         max_pool = mid.amax(dim=2)
@@ -393,8 +446,8 @@ class Musicnn(nn.Module):
         penultimate = self.dense_bn(F.relu(self.dense(self.pool_bn(pooled))))
         logits = self.output(penultimate)
         return {
-            "timbral": torch.cat(timbral, dim=1).transpose(1, 2),
-            "temporal": torch.cat(temporal, dim=1).transpose(1, 2),
+            "timbral": front[:, :n_timbral].transpose(1, 2),
+            "temporal": front[:, n_timbral:].transpose(1, 2),
             "cnn1": cnn1.transpose(1, 2),
             "cnn2": cnn2.transpose(1, 2),
             "cnn3": cnn3.transpose(1, 2),

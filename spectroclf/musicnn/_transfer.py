@@ -157,8 +157,7 @@ class MusicnnTransfer(nn.Module):
 
     def _front_end(self, patches):
         """Front-end output ``(n, 561, 187)`` (timbral and temporal filters) of patches."""
-        timbral, temporal = self.backbone.front_end(patches, precision=self._precision())
-        return torch.cat(timbral + temporal, 1)
+        return self.backbone.front_end(patches, precision=self._precision())
 
     def _embed_front_end(self, front):
         """Penultimate features ``(n, 200)`` of front-end outputs ``(n, 561, n_frames)``."""

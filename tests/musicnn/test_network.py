@@ -245,3 +245,28 @@ class TestPrecision:
         np.testing.assert_array_equal(
             fast["taggram"].argmax(1).numpy(), exact["taggram"].argmax(1).numpy()
         )
+
+    @pytest.fixture
+    def lowp_in_float32(self, monkeypatch):
+        """The low-precision code path (Toeplitz products, fused batchnorms) in float32."""
+        monkeypatch.setattr(Musicnn, "_lowp_dtype", lambda self, precision: (
+            None if precision == "float32" else torch.float32))
+
+    def test_fused_front_end_equals_the_blocks(self, reference, lowp_in_float32):
+        net = load_musicnn()
+        x = torch.from_numpy(reference["inputs"])
+        with torch.no_grad():
+            exact = net.forward_features(x)
+            fused = net.forward_features(x, precision="bfloat16")  # float32 here
+        for key in ("timbral", "temporal", "penultimate", "taggram"):
+            torch.testing.assert_close(fused[key], exact[key], atol=2e-4, rtol=1e-4)
+
+    def test_cached_matrices_follow_weight_updates(self, lowp_in_float32):
+        net = load_musicnn()
+        x = 2 * torch.rand(2, 187, 96)
+        with torch.no_grad():
+            net.front_end(x, precision="bfloat16")  # fills the cache
+            net.timbral[0].conv.weight.mul_(0.5)
+            net.temporal[2].bn.running_var.mul_(2.0)
+            torch.testing.assert_close(net.front_end(x, precision="bfloat16"),
+                                       net.front_end(x), atol=2e-4, rtol=1e-4)
