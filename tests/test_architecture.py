@@ -18,7 +18,7 @@ PACKAGE = Path(spectroclf.__file__).parent
 
 #: stages from the bottom up; a module may import from its own stage or below
 LAYERS = [
-    {"_io", "_validation", "metrics"},
+    {"_io", "_validation", "_cpu", "metrics"},
     {"features"},
     {"datasets"},
     {"preprocessing"},

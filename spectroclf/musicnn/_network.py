@@ -51,6 +51,7 @@ PRECISIONS = ("auto", "float32", "bfloat16")
 #: for the temporal ones (measured: ``benchmarks/bench_embedding.py --sections blocks``)
 _TIMBRAL_BLOCK = 4
 _TEMPORAL_BLOCK = 16
+#: the mid end under bfloat16 autocast too (measured: 726 vs 850 ms per clip without)
 _LOWP_MIDEND = True
 
 #: names accepted by :func:`load_musicnn` (MagnaTagATune and Million Song Dataset models)
