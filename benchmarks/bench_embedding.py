@@ -13,18 +13,28 @@ On the Emotify 30-s OGG clips of the shared data, in one process:
    its arithmetic: multiply-adds per patch (counted from the layers' shapes) against the
    float32 matrix-multiply rate this machine reaches (``torch.mm``), i.e. the fastest
    the network could run here without changing its numbers;
-3. **end to end** -- ``transform`` on uncached clips: the 0.1 code path (all clips'
-   patches computed, concatenated, then the network) against the current one (clips
-   streamed into the network as their patches arrive, cache hits served in this
-   process), ``n_jobs=1`` and ``2``, alternating round by round.
+3. **precision** (issue #21) -- the forward pass in float32 against bfloat16
+   (``Musicnn.forward_features(precision=...)``: block-Toeplitz bfloat16 matrix products
+   for the front end), side by side in each round, with the per-patch cosine of the
+   penultimate features; and, with ``--sections blocks``, the block sizes of the
+   Toeplitz products (``_TIMBRAL_BLOCK``, ``_TEMPORAL_BLOCK``);
+4. **end to end** -- ``transform`` on uncached clips, decoding included: the 0.1 code path
+   (all clips' patches computed, concatenated, then the network, float32) against the
+   current one (clips streamed into the network as their patches arrive) in float32 and
+   bfloat16, with and without decoding the next clips in a background thread
+   (``_PREFETCH``), ``n_jobs=1`` and ``2``, in an order rotated round by round.
 
-Target (issue #12): >= 10 clips/s on 2 cores, or the stage that is the floor and its
-measured cost.
+bfloat16 runs only where the CPU has it natively (``avx512_bf16`` / ``amx_bf16``); the
+JSON records the CPU's flags (``cpu_flags``) either way.
+
+Targets: >= 10 clips/s on 2 cores (issue #12), and with the default precision >= 3x the
+float32 path in the same run (issue #21).
 
 Run from the repository root::
 
     python benchmarks/bench_embedding.py            # 8 clips, 3 rounds
     python benchmarks/bench_embedding.py --quick    # CI: 2 clips, 1 round
+    python benchmarks/bench_embedding.py --sections precision,blocks
 
 Prints a table and writes ``benchmarks/results/embedding.json``
 (``embedding.quick.json`` with ``--quick``).
@@ -40,8 +50,9 @@ import numpy as np
 import soundfile
 import torch
 
+from spectroclf._cpu import cpu_flags
 from spectroclf.features import load_audio
-from spectroclf.musicnn import MusicnnEmbedding, musicnn_patches
+from spectroclf.musicnn import MusicnnEmbedding, _embedding, _network, musicnn_patches
 from spectroclf.musicnn._frontend import (
     MUSICNN_HOP_LENGTH,
     MUSICNN_N_FFT,
@@ -158,22 +169,89 @@ def transform_v0_1(emb, sources):
     return np.stack([c.mean(0) for c in np.split(values, np.cumsum(counts)[:-1])])
 
 
-def end_to_end(paths, rounds):
+def precision_variants(net, patches, rounds, batch_size=32):
+    """Seconds per 10 patches of the forward pass in float32 and bfloat16, alternated."""
+    out = {"float32": [], "bfloat16": []}
+    order = list(out)
+    with torch.inference_mode():
+        exact = net.forward_features(patches[:batch_size])["penultimate"]
+        fast = net.forward_features(patches[:batch_size], precision="bfloat16")
+        cosine = torch.nn.functional.cosine_similarity(exact, fast["penultimate"], dim=1)
+        for r in range(rounds):
+            for name in order if r % 2 == 0 else order[::-1]:
+                dt = timed(lambda name=name: [
+                    net.forward_features(b, precision=name)
+                    for b in patches.split(batch_size)])[0]
+                out[name].append(dt / (len(patches) / 10))
+    return {k: statistics.median(v) for k, v in out.items()}, float(cosine.min())
+
+
+def block_sizes(net, patches, rounds, batch_size=32):
+    """ms per 10 patches of the bfloat16 front end by Toeplitz block size."""
+    saved = _network._TIMBRAL_BLOCK, _network._TEMPORAL_BLOCK
+    out = {}
+    try:
+        with torch.inference_mode():
+            for _ in range(rounds):
+                for name, sizes, blocks in (("timbral", (2, 4, 8), net.timbral),
+                                            ("temporal", (8, 16, 32), net.temporal)):
+                    for size in sizes:
+                        _network._TIMBRAL_BLOCK = _network._TEMPORAL_BLOCK = size
+                        x = net.input_bn(patches[:batch_size].unsqueeze(1))[:, 0]
+                        dt = timed(lambda blocks=blocks, x=x: [
+                            b.forward_lowp(x, torch.bfloat16) for b in blocks])[0]
+                        out.setdefault(f"{name} block {size}", []).append(
+                            dt / (batch_size / 10))
+    finally:
+        _network._TIMBRAL_BLOCK, _network._TEMPORAL_BLOCK = saved
+    return {k: round(statistics.median(v) * 1e3, 1) for k, v in out.items()}
+
+
+def _transform(emb, paths, prefetch):
+    saved = _embedding._PREFETCH
+    _embedding._PREFETCH = prefetch
+    try:
+        return emb.transform(paths)
+    finally:
+        _embedding._PREFETCH = saved
+
+
+def end_to_end(paths, rounds, bf16, quick=False):
+    """Seconds of ``transform`` by variant; ``quick``: n_jobs=1 only, no start-up run."""
     # the first n_jobs=2 call starts joblib's loky workers, each importing torch (via
     # spectroclf.musicnn) and librosa: timed apart, then reused by the rounds
-    startup = timed(MusicnnEmbedding(n_jobs=2).fit().transform, paths[:2])[0]
-    runs = {}
+    startup = None
+    if not quick:
+        startup = timed(MusicnnEmbedding(n_jobs=2).fit().transform, paths[:2])[0]
+    precisions = ["float32"] + (["bfloat16"] if bf16 else [])
+    variants = {"0.1, n_jobs=1 (float32)": (1, "float32", None)}
+    for p in precisions:
+        for n_jobs in (1,) if quick else (1, 2):
+            variants[f"{p}, n_jobs={n_jobs}"] = (n_jobs, p, 0)
+            variants[f"{p} + prefetch thread, n_jobs={n_jobs}"] = (n_jobs, p, 2)
+    fitted = {(n, p): MusicnnEmbedding(n_jobs=n, precision=p).fit()
+              for n in (1, 2) for p in precisions}
+    runs, out = {}, {}
+    names = list(variants)
     for r in range(rounds):
-        for n_jobs in (1, 2):
-            emb = MusicnnEmbedding(n_jobs=n_jobs).fit()
-            order = ["0.1", "now"] if r % 2 == 0 else ["now", "0.1"]  # ABBA
-            out = {}
-            for which in order:
-                func = transform_v0_1 if which == "0.1" else type(emb).transform
-                dt, out[which] = timed(func, emb, paths)
-                runs.setdefault(f"{which}, n_jobs={n_jobs}", []).append(dt)
-            np.testing.assert_array_equal(out["now"], out["0.1"])  # identical
-    return runs, startup
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:  # rotated order
+            n_jobs, precision, prefetch = variants[name]
+            emb = fitted[n_jobs, precision]
+            if prefetch is None:
+                dt, out[name] = timed(transform_v0_1, emb, paths)
+            else:
+                dt, out[name] = timed(_transform, emb, paths, prefetch)
+            runs.setdefault(name, []).append(dt)
+    for name, value in out.items():
+        if "float32" in name:
+            np.testing.assert_array_equal(value, out["0.1, n_jobs=1 (float32)"])
+    cosine = None
+    if bf16:
+        a, b = out["float32, n_jobs=1"], out["bfloat16, n_jobs=1"]
+        cosine = float(((a * b).sum(1) / np.linalg.norm(a, axis=1)
+                        / np.linalg.norm(b, axis=1)).min())
+    return runs, startup, cosine
 
 
 def main(argv=None):
@@ -183,79 +261,121 @@ def main(argv=None):
     parser.add_argument("--out", default=None)
     parser.add_argument("--quick", action="store_true",
                         help="2 clips, 1 round, results to *.quick.json (CI)")
+    parser.add_argument("--sections", default="stages,network,precision,end_to_end",
+                        help="comma-separated: stages, network, precision, blocks, "
+                             "end_to_end (default: all but blocks)")
     args = parser.parse_args(argv)
-    if args.quick:
+    if args.quick:  # CI: the precision comparison and a short end to end
         args.n_clips, args.rounds = 2, 1
+        args.sections = "precision,end_to_end"
+    sections = set(args.sections.split(","))
     paths = _common.emotify_clips(args.n_clips)
     load_start = _common.loadavg()
     print(f"{len(paths)} Emotify clips (30 s), {args.rounds} rounds, "
-          f"{torch.get_num_threads()} torch threads, load {load_start}")
+          f"{torch.get_num_threads()} torch threads, load {load_start}, "
+          f"CPU flags {cpu_flags()}")
 
-    result = measure(paths, args.rounds)
+    result = measure(paths, args.rounds, sections, quick=args.quick)
     result["loadavg_start"], result["loadavg_end"] = load_start, _common.loadavg()
     print(f"load average: {load_start} at start, {result['loadavg_end']} at end "
           "(2 cores shared)")
     _common.write(_common.out_path("embedding", args.quick, args.out), result)
 
 
-def measure(paths, rounds):
-    """All three parts on ``paths``; prints the tables, returns the JSON dict."""
-    emb = MusicnnEmbedding().fit()
+def measure(paths, rounds, sections, quick=False):
+    """The chosen parts on ``paths``; prints the tables, returns the JSON dict."""
+    flags = cpu_flags()
+    bf16 = flags["native_bfloat16"]
+    n = len(paths)
+    result = {
+        "machine": _common.machine(),
+        "cpu_flags": flags,
+        "data": {"clips": n, "clip_seconds": 30.0, "patches_per_clip": 10,
+                 "source": "emotify/audio (first clips by name)"},
+        "rounds": rounds,
+        "target_clips_per_second": 10,
+    }
+    emb = MusicnnEmbedding(precision="float32").fit()
     emb.transform(paths[:1])  # imports, first-call costs
     stages, patches = stage_costs(paths, emb.net_)
     total = sum(v for k, v in stages.items()
                 if not k.startswith(("decode", "resample")))
-    print("\nstage                                                   ms/clip   share")
-    for k, v in stages.items():
-        share = "" if k.startswith(("decode", "resample")) else f"{100 * v / total:6.1f}%"
-        print(f"{k:55s} {v * 1e3:8.1f} {share}")
-    print(f"{'total (load_audio + mel + patches + network)':55s} {total * 1e3:8.1f}")
+    if "stages" in sections:
+        print("\nstage (float32)                                         ms/clip   share")
+        for k, v in stages.items():
+            share = "" if k.startswith(("decode", "resample")) else f"{100 * v / total:6.1f}%"
+            print(f"{k:55s} {v * 1e3:8.1f} {share}")
+        print(f"{'total (load_audio + mel + patches + network)':55s} {total * 1e3:8.1f}")
+        result["stages_ms_per_clip"] = {k: round(v * 1e3, 2) for k, v in stages.items()}
 
     macs = count_macs(emb.net_)
-    variants, gflops = network_variants(emb.net_, patches, rounds)
-    floor = 10 * 2 * macs / (gflops * 1e9)
-    print(f"\nnetwork: {macs / 1e9:.2f} G multiply-adds per patch, "
-          f"{20 * macs / 1e9:.1f} GFLOP per 30-s clip; torch.mm reaches {gflops:.0f} "
-          f"GFLOP/s here (best of {5 * rounds}) -> at best {floor * 1e3:.0f} ms/clip "
-          f"({1 / floor:.1f} clips/s)")
-    for k, v in variants.items():
-        print(f"  {k:45s} {v * 1e3:8.1f} ms/clip  {20 * macs / v / 1e9:5.1f} GFLOP/s")
-
-    e2e_runs, startup = end_to_end(paths, rounds)
-    e2e = {k: statistics.median(v) for k, v in e2e_runs.items()}
-    print(f"\nstart-up: the first n_jobs=2 call (2 clips) took {startup:.1f} s (loky "
-          "workers importing torch and librosa); the rounds below reuse the workers")
-    n = len(paths)
-    print("\nend to end (uncached)            seconds   clips/s")
-    for k, v in e2e.items():
-        print(f"  {k:30s} {v:8.2f} {n / v:9.2f}")
-    best = max(n / v for k, v in e2e.items() if k.startswith("now"))
-    net_share = stages[next(k for k in stages if k.startswith("network"))] / total
-    print(f"\nbest now: {best:.2f} clips/s (target 10): the floor is the network's forward "
-          f"pass, {100 * net_share:.0f}% of the time; even at this machine's matrix-multiply "
-          f"rate it allows {1 / floor:.1f} clips/s")
-    return {
-        "machine": _common.machine(),
-        "data": {"clips": n, "clip_seconds": 30.0, "patches_per_clip": 10,
-                 "source": "emotify/audio (first clips by name)"},
-        "rounds": rounds,
-        "stages_ms_per_clip": {k: round(v * 1e3, 2) for k, v in stages.items()},
-        "network": {
+    if "network" in sections:
+        variants, gflops = network_variants(emb.net_, patches, rounds)
+        floor = 10 * 2 * macs / (gflops * 1e9)
+        print(f"\nnetwork: {macs / 1e9:.2f} G multiply-adds per patch, "
+              f"{20 * macs / 1e9:.1f} GFLOP per 30-s clip; torch.mm reaches {gflops:.0f} "
+              f"GFLOP/s here (best of {5 * rounds}) -> at best {floor * 1e3:.0f} ms/clip "
+              f"({1 / floor:.1f} clips/s) in float32")
+        for k, v in variants.items():
+            print(f"  {k:45s} {v * 1e3:8.1f} ms/clip  {20 * macs / v / 1e9:5.1f} GFLOP/s")
+        result["network"] = {
             "multiply_adds_per_patch": int(macs),
             "gflop_per_clip": round(20 * macs / 1e9, 2),
             "sgemm_gflops_best": round(gflops, 1),
             "floor_ms_per_clip_at_sgemm_rate": round(floor * 1e3, 1),
             "variants_ms_per_clip": {k: round(v * 1e3, 1) for k, v in variants.items()},
-        },
-        "n_jobs_2_first_call_seconds": round(startup, 2),
-        "end_to_end_seconds": {k: round(v, 3) for k, v in e2e.items()},
-        "end_to_end_seconds_per_round": {k: [round(t, 3) for t in v]
-                                         for k, v in e2e_runs.items()},
-        "clips_per_second": {k: round(n / v, 3) for k, v in e2e.items()},
-        "target_clips_per_second": 10,
-        "floor": "the network's forward pass (float32 convolutions, oneDNN); see "
-                 "stages_ms_per_clip and network",
-    }
+        }
+
+    if "precision" in sections and bf16:
+        prec, cosine = precision_variants(emb.net_, patches, rounds)
+        print("\nforward pass by precision (batches of 32), ms per clip of 10 patches")
+        for k, v in prec.items():
+            print(f"  {k:10s} {v * 1e3:8.1f} ms/clip  {20 * macs / v / 1e9:6.1f} "
+                  "GFLOP/s (float32-equivalent)")
+        speedup = prec["float32"] / prec["bfloat16"]
+        print(f"  bfloat16 / float32 speed-up {speedup:.2f}x; penultimate cosine >= "
+              f"{cosine:.5f} per patch")
+        result["precision"] = {
+            "forward_ms_per_clip": {k: round(v * 1e3, 1) for k, v in prec.items()},
+            "speedup": round(speedup, 2),
+            "min_patch_cosine_penultimate": round(cosine, 6),
+        }
+    elif "precision" in sections:
+        print("\nno native bfloat16 on this CPU: precision='auto' is float32 here")
+        result["precision"] = "skipped: no native bfloat16 (avx512_bf16 / amx_bf16)"
+    if "blocks" in sections and bf16:
+        result["toeplitz_block_ms_per_clip"] = blocks = block_sizes(
+            emb.net_, patches, rounds)
+        print("\nbfloat16 front end by Toeplitz block size (ms per clip)")
+        for k, v in blocks.items():
+            print(f"  {k:25s} {v:8.1f}")
+
+    if "end_to_end" in sections:
+        e2e_runs, startup, cosine = end_to_end(paths, rounds, bf16, quick)
+        e2e = {k: statistics.median(v) for k, v in e2e_runs.items()}
+        if startup is not None:
+            print(f"\nstart-up: the first n_jobs=2 call (2 clips) took {startup:.1f} s "
+                  "(loky workers importing torch and librosa); the rounds below reuse "
+                  "the workers")
+        print("\nend to end (uncached, decoding included)     seconds   clips/s")
+        for k, v in e2e.items():
+            print(f"  {k:42s} {v:8.2f} {n / v:9.2f}")
+        best = min(e2e, key=e2e.get)
+        ref = e2e["float32, n_jobs=1"]
+        print(f"\nbest: {best}: {n / e2e[best]:.2f} clips/s (target 10), "
+              f"{ref / e2e[best]:.2f}x float32 n_jobs=1"
+              + (f"; clip cosine bfloat16 vs float32 >= {cosine:.5f}" if bf16 else ""))
+        result.update({
+            "n_jobs_2_first_call_seconds": None if startup is None else round(startup, 2),
+            "end_to_end_seconds": {k: round(v, 3) for k, v in e2e.items()},
+            "end_to_end_seconds_per_round": {k: [round(t, 3) for t in v]
+                                             for k, v in e2e_runs.items()},
+            "clips_per_second": {k: round(n / v, 3) for k, v in e2e.items()},
+            "best": best,
+            "best_speedup_over_float32_n_jobs_1": round(ref / e2e[best], 2),
+            "min_clip_cosine_bfloat16_vs_float32": cosine,
+        })
+    return result
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ A *fused* spectrogram has ``N_FUSED = 140`` columns: the 128 log-mel bands
 :data:`FEATURE_BINS`.
 """
 
+import functools
 import warnings
 from pathlib import Path
 
@@ -227,11 +228,79 @@ def _check_y(y):
 # spectrograms
 
 
+def _hz_to_mel(f):
+    """Slaney's mel scale (``librosa.hz_to_mel(f, htk=False)``) of an array of Hz."""
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    mels = f / f_sp
+    log_t = f >= min_log_hz
+    mels[log_t] = min_log_hz / f_sp + np.log(f[log_t] / min_log_hz) / (np.log(6.4) / 27.0)
+    return mels
+
+
+def _mel_to_hz(mels):
+    """The inverse of :func:`_hz_to_mel` (``librosa.mel_to_hz(mels, htk=False)``)."""
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    freqs = f_sp * mels
+    log_t = mels >= min_log_hz / f_sp
+    freqs[log_t] = min_log_hz * np.exp(
+        np.log(6.4) / 27.0 * (mels[log_t] - min_log_hz / f_sp)
+    )
+    return freqs
+
+
+@functools.lru_cache(maxsize=16)
+def _mel_filters(sr, n_fft, n_mels):
+    """``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)``: Slaney-normalised
+    triangular filters ``(n_mels, 1 + n_fft // 2)``, float32, from 0 Hz to ``sr / 2``."""
+    fftfreqs = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
+    mel_f = _mel_to_hz(
+        np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([sr / 2.0]))[0],
+                    n_mels + 2)
+    )
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fftfreqs)
+    weights = np.zeros((n_mels, len(fftfreqs)), dtype=np.float32)
+    for i in range(n_mels):
+        weights[i] = np.maximum(0, np.minimum(-ramps[i] / fdiff[i], ramps[i + 2] / fdiff[i + 1]))
+    weights *= (2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels]))[:, np.newaxis]
+    weights.flags.writeable = False
+    return weights
+
+
+def _mel_power(y, *, sr, n_fft, hop_length, n_mels):
+    """``librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
+    n_mels=n_mels)`` in numpy alone: bins first ``(n_mels, 1 + len(y) // hop_length)``.
+
+    The same operations in the same order and precision as librosa 0.10-0.11 (centred
+    frames padded with zeros, periodic Hann window in float64, ``numpy.fft.rfft``, the
+    magnitude in ``y``'s complex dtype, squared, Slaney mel filters in float32 applied
+    with the same ``einsum``), without importing ``librosa.core``, whose numba functions
+    compile on import: that import was most of a fresh process's first extraction.
+    """
+    from scipy.signal import get_window
+
+    if not np.isfinite(y).all():
+        raise ValueError("y contains NaN or inf; the waveform must be finite everywhere")
+    window = get_window("hann", n_fft, fftbins=True)[:, np.newaxis]
+    padded = np.pad(y, n_fft // 2)
+    n_frames = 1 + (len(padded) - n_fft) // hop_length
+    frames = np.lib.stride_tricks.as_strided(
+        padded, (n_fft, n_frames), (padded.strides[0], hop_length * padded.strides[0]),
+        writeable=False,
+    )
+    complex_dtype = np.result_type(y.dtype, np.complex64)
+    power = np.abs(np.fft.rfft(window * frames, axis=0).astype(complex_dtype)) ** 2.0
+    return np.einsum("...ft,mf->...mt", power, _mel_filters(sr, n_fft, n_mels),
+                     optimize=True)
+
+
 def melspectrogram(*, y, sr=SR, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS):
     """Log-mel power spectrogram in dB relative to its maximum, time first.
 
     ``librosa.power_to_db(librosa.feature.melspectrogram(y=y, ...,
-    power=2.0), ref=np.max)``, transposed.
+    power=2.0), ref=np.max)``, transposed, computed with numpy alone (the same
+    operations; no import of librosa's numba-compiled core, which made a fresh
+    process's first call take seconds).
 
     Parameters
     ----------
@@ -259,13 +328,16 @@ def melspectrogram(*, y, sr=SR, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MEL
     >>> melspectrogram(y=y).shape
     (44, 128)
     """
-    import librosa
-
     y = _check_y(y)
-    S = librosa.feature.melspectrogram(
-        y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=2.0
-    )
-    return _time_first(librosa.power_to_db(S, ref=np.max))
+    S = _mel_power(y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    return _time_first(_power_to_db(S))
+
+
+def _power_to_db(S, amin=1e-10, top_db=80.0):
+    """``librosa.power_to_db(S, ref=np.max)`` (same defaults and operations)."""
+    log_spec = 10.0 * np.log10(np.maximum(amin, S))
+    log_spec -= 10.0 * np.log10(np.maximum(amin, np.max(S)))
+    return np.maximum(log_spec, log_spec.max() - top_db)
 
 
 def chromagram(*, y, sr=SR, hop_length=HOP_LENGTH):

@@ -18,7 +18,7 @@ PACKAGE = Path(spectroclf.__file__).parent
 
 #: stages from the bottom up; a module may import from its own stage or below
 LAYERS = [
-    {"_io", "_validation", "utils", "metrics"},
+    {"_io", "_validation", "_cpu", "utils", "metrics"},
     {"features"},
     {"datasets"},
     {"preprocessing"},

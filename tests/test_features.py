@@ -149,6 +149,45 @@ class TestSpectrograms:
         with pytest.raises(ValueError, match="empty"):
             F.fused_spectrogram(y=np.zeros(0))
 
+    @pytest.mark.parametrize("n, sr, n_fft, hop_length, n_mels", [
+        (44100, 22050, 2048, 512, 128),  # the lab's settings
+        (1000, 22050, 2048, 512, 128),  # shorter than one window
+        (16000, 16000, 512, 256, 96),
+        (30001, 8000, 1024, 300, 40),
+    ])
+    def test_mel_is_librosas_bit_for_bit(self, n, sr, n_fft, hop_length, n_mels):
+        """The numpy log-mel is librosa's, without importing librosa's numba core."""
+        import librosa
+
+        y = (0.1 * np.random.default_rng(n).standard_normal(n)).astype(np.float32)
+        y[: n // 3] *= 0.01  # a quiet part, a wide dB range
+        expected = librosa.power_to_db(
+            librosa.feature.melspectrogram(
+                y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=2.0
+            ),
+            ref=np.max,
+        ).T
+        got = F.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
+                               n_mels=n_mels)
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(
+            F._mel_filters(sr, n_fft, n_mels), librosa.filters.mel(
+                sr=sr, n_fft=n_fft, n_mels=n_mels))
+
+    def test_mel_float64_waveform_matches_librosa(self):
+        import librosa
+
+        y = tone(330.0, seconds=0.7).astype(np.float64)
+        expected = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR),
+                                       ref=np.max).T.astype(np.float32)
+        np.testing.assert_allclose(F.melspectrogram(y=y), expected, atol=1e-4)
+
+    def test_non_finite_waveform(self):
+        y = tone(440.0, 0.5)
+        y[10] = np.nan
+        with pytest.raises(ValueError, match="NaN or inf"):
+            F.melspectrogram(y=y)
+
     def test_integer_waveform_accepted(self):
         y = (tone(440.0, 0.5) * 1000).astype(np.int16)
         assert F.melspectrogram(y=y).shape[1] == 128

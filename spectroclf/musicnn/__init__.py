@@ -22,9 +22,11 @@ from ._network import (
     FEATURES,
     N_FRAMES,
     N_MELS,
+    PRECISIONS,
     PRETRAINED_MODELS,
     Musicnn,
     load_musicnn,
+    resolve_precision,
 )
 from ._transfer import FREEZE_OPTIONS, MusicnnTransfer
 
@@ -33,6 +35,7 @@ __all__ = [
     "FREEZE_OPTIONS",
     "N_FRAMES",
     "N_MELS",
+    "PRECISIONS",
     "PRETRAINED_MODELS",
     "Musicnn",
     "MusicnnClassifier",
@@ -44,4 +47,5 @@ __all__ = [
     "musicnn_melspectrogram",
     "musicnn_patches",
     "predict_tags",
+    "resolve_precision",
 ]

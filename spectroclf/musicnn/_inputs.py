@@ -22,6 +22,7 @@ from ._frontend import (
     _mtime,
     musicnn_patches,
 )
+from ._network import resolve_precision
 from ._transfer import _EVAL_CHUNK
 
 __all__ = ["input_kind", "check_bins", "patch_features"]
@@ -111,16 +112,17 @@ def check_bins(X):
 
 
 def _clip_patch_features(
-    clip, *, mtime, sr, patch_hop, backbone, device, mel=None, module=None
+    clip, *, mtime, sr, patch_hop, backbone, device, precision="float32", mel=None,
+    module=None,
 ):
     """Penultimate features ``(n_patches, 200)`` of one clip's 3-s patches.
 
     Cached by :class:`joblib.Memory`, keyed by the clip (a path and its modification
     time, a waveform and its ``sr``, or a log-mel), ``patch_hop``, a hash of the
-    backbone's weights and the device type; ``mel`` (the clip's log-mel, computed by the
+    backbone's weights, the device type and the module's resolved ``precision``; ``mel`` (the clip's log-mel, computed by the
     caller) and ``module`` (the network) are not part of the key.
     """
-    del mtime, sr, backbone  # part of the cache key only
+    del mtime, sr, backbone, precision  # part of the cache key only
     patches = torch.from_numpy(musicnn_patches(clip if mel is None else mel,
                                                patch_hop=patch_hop)).to(device)
     with torch.no_grad():
@@ -166,7 +168,8 @@ def patch_features(clips, *, kind, module, patch_hop, sr, memory, n_jobs):
     use_cache = memory.location is not None
     device = next(module.parameters()).device
     common = dict(patch_hop=int(patch_hop), device=device.type,
-                  backbone=_backbone_hash(module) if use_cache else None)
+                  backbone=_backbone_hash(module) if use_cache else None,
+                  precision=resolve_precision(getattr(module, "precision", "float32")))
 
     if kind != "audio":  # clip by clip: a lazy sequence reads each file once
         out = []

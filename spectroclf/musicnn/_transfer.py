@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..models import Standardize, default_lengths, frame_mask
-from ._network import N_FRAMES, N_MELS, load_musicnn
+from ._network import N_FRAMES, N_MELS, load_musicnn, resolve_precision
 
 __all__ = ["MusicnnTransfer", "FREEZE_OPTIONS", "AVERAGE_OPTIONS"]
 
@@ -75,6 +75,11 @@ class MusicnnTransfer(nn.Module):
     mean, scale : array-like of shape (n_bins,), optional
         Input standardisation (:class:`~spectroclf.models._common.Standardize`), identity
         by default: musicnn normalises its own log-mel input with its first batchnorm.
+    precision : {"float32", "bfloat16", "auto"}, default="float32"
+        Arithmetic of the backbone's convolutions in **eval** mode (see
+        :meth:`Musicnn.forward_features <spectroclf.musicnn.Musicnn.forward_features>`;
+        ``"bfloat16"`` only on CPUs with native bfloat16); training always runs in
+        float32.
 
     Examples
     --------
@@ -100,8 +105,10 @@ class MusicnnTransfer(nn.Module):
         average="outputs",
         mean=None,
         scale=None,
+        precision="float32",
     ):
         super().__init__()
+        resolve_precision(precision)  # fails early, naming the missing CPU flags
         if n_bins != N_MELS:
             raise ValueError(
                 f"musicnn reads {N_MELS}-band log-mel spectrograms; got {n_bins} bins. "
@@ -121,6 +128,7 @@ class MusicnnTransfer(nn.Module):
         self.freeze = freeze
         self.patch_hop = int(patch_hop)
         self.average = average
+        self.precision = precision
         self.standardize = Standardize(n_bins, mean, scale)
         self.backbone = load_musicnn(model)
         del self.backbone.output  # the tag layer is replaced by ``head``
@@ -149,19 +157,19 @@ class MusicnnTransfer(nn.Module):
 
     def _front_end(self, patches):
         """Front-end output ``(n, 561, 187)`` (timbral and temporal filters) of patches."""
-        b = self.backbone
-        x = b.input_bn(patches.unsqueeze(1))
-        return torch.cat([blk(x) for blk in b.timbral] + [blk(x) for blk in b.temporal], 1)
+        return self.backbone.front_end(patches, precision=self._precision())
 
     def _embed_front_end(self, front):
         """Penultimate features ``(n, 200)`` of front-end outputs ``(n, 561, n_frames)``."""
         b = self.backbone
-        cnn1 = b.midend[0](front)
-        cnn2 = b.midend[1](cnn1) + cnn1
-        cnn3 = b.midend[2](cnn2) + cnn2
+        cnn1, cnn2, cnn3 = b.mid_end(front, precision=self._precision())
         mid = torch.cat([front, cnn1, cnn2, cnn3], dim=1)
         pooled = torch.stack([mid.amax(dim=2), mid.mean(dim=2)], dim=2).flatten(1)
         return b.dense_bn(torch.relu(b.dense(b.pool_bn(pooled))))
+
+    def _precision(self):
+        """``precision`` in eval mode, float32 in training."""
+        return "float32" if self.training else getattr(self, "precision", "float32")
 
     def _crops(self, X, lengths):
         """One random 187-frame crop per clip, within its valid frames."""

@@ -11,12 +11,15 @@ loaders pin their batches, so the copy does not wait for the host. With
 ``amp`` off every step is skorch's own.
 """
 
+import warnings
 from collections.abc import Mapping
 
 import torch
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
+
+from .. import _cpu
 
 __all__ = ["amp_net_class", "resolve_amp"]
 
@@ -30,7 +33,13 @@ def resolve_amp(amp, device):
     ----------
     amp : {"auto", True, False} or torch.dtype
         ``"auto"``: on for CUDA, off on every other device; a dtype is used
-        as it is.
+        as it is. On the CPU ``"auto"`` stays off even where bfloat16 is
+        native: measured on a 2-core AMD EPYC with ``avx512_bf16``
+        (``benchmarks/bench_amp_cpu.py``), bfloat16 autocast sped the LSTM up
+        but not the CNN, and it would change every CPU result of the
+        defaults. ``True`` on a CPU without native bfloat16 (neither
+        ``avx512_bf16`` nor ``amx_bf16``) warns: torch emulates bfloat16
+        there, usually slower than float32.
     device : str or torch.device
         Where the network runs.
 
@@ -50,6 +59,14 @@ def resolve_amp(amp, device):
         raise ValueError(
             f"amp=True runs on CUDA (float16) or the CPU (bfloat16), not on "
             f"device {str(device)!r}; use amp=False or amp='auto'"
+        )
+    if kind == "cpu" and not _cpu.native_bfloat16():
+        warnings.warn(
+            "amp=True on a CPU without native bfloat16 (neither of the CPU flags "
+            f"{' nor '.join(_cpu.BFLOAT16_FLAGS)}): torch emulates bfloat16 here, "
+            "usually slower than float32; amp=False or 'auto' runs in float32",
+            UserWarning,
+            stacklevel=2,
         )
     return _AMP_DTYPES[kind]
 

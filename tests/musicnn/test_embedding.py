@@ -9,12 +9,15 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from spectroclf import _cpu
+from spectroclf._cpu import native_bfloat16
 from spectroclf.musicnn import (
     MusicnnEmbedding,
     musicnn_melspectrogram,
     musicnn_patches,
     predict_tags,
 )
+from spectroclf.musicnn._embedding import _prefetched
 
 SR = 22050
 
@@ -38,7 +41,7 @@ def clips():
 
 @pytest.fixture(scope="module")
 def fitted():
-    return MusicnnEmbedding().fit()
+    return MusicnnEmbedding(precision="float32").fit()
 
 
 class TestMusicnnEmbedding:
@@ -71,7 +74,7 @@ class TestMusicnnEmbedding:
 
     def test_pooling_over_patches(self):
         y = _tone(440, seconds=7)  # 438 frames at 16 kHz: 2 patches
-        per_patch = MusicnnEmbedding(layer="taggram", pooling="mean+max").fit()
+        per_patch = MusicnnEmbedding(layer="taggram", pooling="mean+max", precision="float32").fit()
         patches = musicnn_patches(musicnn_melspectrogram(y, sr=SR))
         assert len(patches) == 2
         (values,) = per_patch._layer_per_clip([patches])
@@ -84,7 +87,9 @@ class TestMusicnnEmbedding:
         """Streaming batches straddle clips exactly as batching all patches at once."""
         import torch
 
-        emb = MusicnnEmbedding(batch_size=batch_size, layer="taggram").fit()
+        emb = MusicnnEmbedding(
+            batch_size=batch_size, layer="taggram", precision="float32"
+        ).fit()
         patches = [
             musicnn_patches(musicnn_melspectrogram(y, sr=SR))
             for y in clips + [_tone(330, seconds=8)]
@@ -114,7 +119,7 @@ class TestMusicnnEmbedding:
     def test_cache_hits_start_no_workers(self, clips, tmp_path, monkeypatch):
         import joblib
 
-        emb = MusicnnEmbedding(memory=tmp_path, n_jobs=2).fit()
+        emb = MusicnnEmbedding(memory=tmp_path, n_jobs=2, precision="float32").fit()
         first = emb.set_params(n_jobs=1).transform(clips[:2])
 
         def no_workers(*args, **kwargs):
@@ -175,7 +180,7 @@ class TestMusicnnEmbedding:
     @pytest.mark.data
     def test_from_audio_file_matches_tensorflow(self, shared_data, reference):
         """End to end: file -> front end -> port equals TF on trumpet's single patch."""
-        emb = MusicnnEmbedding(layer="taggram").fit()
+        emb = MusicnnEmbedding(layer="taggram", precision="float32").fit()
         out = emb.transform([shared_data / "librosa-clips" / "trumpet.ogg"])
         row = list(reference["clips"]).index("trumpet")
         expected = reference["MSD_musicnn__taggram"][reference["patch_clip"] == row]
@@ -269,3 +274,72 @@ class TestPredictTags:
             [shared_data / "librosa-clips" / "brahms.ogg"], model="MTT_musicnn", top_n=3
         )
         assert tags[0][0] == "classical"
+
+
+class TestPrecision:
+    @pytest.mark.parametrize("native, expected", [(True, "bfloat16"), (False, "float32")])
+    def test_auto_follows_the_cpu(self, monkeypatch, native, expected):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: native)
+        assert MusicnnEmbedding().precision == "auto"
+        assert MusicnnEmbedding().fit().precision_ == expected
+        assert MusicnnEmbedding(precision="float32").fit().precision_ == "float32"
+
+    def test_bfloat16_refused_without_native_support(self, monkeypatch):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: False)
+        with pytest.raises(ValueError, match="neither of the CPU flags avx512_bf16"):
+            MusicnnEmbedding(precision="bfloat16").fit()
+
+    def test_unknown_precision(self):
+        with pytest.raises(ValueError, match="'precision' parameter"):
+            MusicnnEmbedding(precision="float16").fit()
+
+    def test_float32_matches_tensorflow_whatever_the_cpu(self, monkeypatch, shared_data,
+                                                        reference):
+        """precision='float32' is the exact port on CPUs with and without bfloat16."""
+        path = shared_data / "librosa-clips" / "trumpet.ogg"
+        row = list(reference["clips"]).index("trumpet")
+        expected = reference["MSD_musicnn__taggram"][reference["patch_clip"] == row]
+        for native in (True, False):
+            monkeypatch.setattr(_cpu, "native_bfloat16", lambda native=native: native)
+            emb = MusicnnEmbedding(layer="taggram", precision="float32").fit()
+            np.testing.assert_allclose(emb.transform([path]), expected, atol=1e-4)
+
+    @pytest.mark.skipif(
+        not native_bfloat16(),
+        reason="this CPU has no native bfloat16 (neither avx512_bf16 nor amx_bf16)",
+    )
+    @pytest.mark.parametrize("layer", ["penultimate", "taggram"])
+    def test_bfloat16_agrees_with_float32_per_clip(self, shared_data, layer):
+        paths = sorted((shared_data / "librosa-clips").glob("*.ogg"))[:2]
+        paths += sorted((shared_data / "emotify" / "audio").glob("*.ogg"))[:1]
+        exact = MusicnnEmbedding(layer=layer, precision="float32").fit().transform(paths)
+        fast = MusicnnEmbedding(layer=layer, precision="bfloat16").fit().transform(paths)
+        cosine = (exact * fast).sum(1) / np.linalg.norm(exact, axis=1) / np.linalg.norm(
+            fast, axis=1)
+        assert cosine.min() >= 0.999, cosine
+
+
+class TestPrefetched:
+    def test_order_and_end(self):
+        assert list(_prefetched(iter(range(7)), depth=2)) == list(range(7))
+
+    def test_error_in_the_thread_is_raised_here(self):
+        def items():
+            yield 1
+            raise FileNotFoundError("clip 1: audio file 'x.ogg' does not exist")
+
+        with pytest.raises(FileNotFoundError, match="x.ogg"):
+            list(_prefetched(items(), depth=1))
+
+    def test_stopping_early_stops_the_thread(self):
+        produced = []
+
+        def items():
+            for i in range(1000):
+                produced.append(i)
+                yield i
+
+        gen = _prefetched(items(), depth=2)
+        assert next(gen) == 0
+        gen.close()  # joins the thread
+        assert len(produced) <= 4

@@ -11,11 +11,15 @@ import numpy as np
 import pytest
 import torch
 
+from spectroclf import _cpu
+from spectroclf._cpu import native_bfloat16
+from spectroclf.musicnn import _network
 from spectroclf.musicnn._network import (
     PRETRAINED_MODELS,
     Musicnn,
     _FrontEndBlock,
     load_musicnn,
+    resolve_precision,
 )
 
 # Tolerances of the port (measured max abs differences, both models: taggram 4e-6,
@@ -146,3 +150,123 @@ class TestMusicnn:
                 torch.relu(block.conv(torch.nn.functional.pad(x, (0, 0, 3, 3))))
             )
             torch.testing.assert_close(block(x), naive.amax(dim=3))
+
+
+def _random_block(n_filters, kernel, padding, seed=0):
+    """A front-end block in eval mode with scales of both signs and random statistics."""
+    torch.manual_seed(seed)
+    block = _FrontEndBlock(n_filters, kernel, padding)
+    with torch.no_grad():
+        block.bn.weight.normal_()
+        block.bn.bias.normal_()
+        block.bn.running_mean.normal_()
+        block.bn.running_var.uniform_(0.5, 2)
+    return block.eval()
+
+
+_NO_BF16 = pytest.mark.skipif(
+    not native_bfloat16(),
+    reason="this CPU has no native bfloat16 (neither avx512_bf16 nor amx_bf16): "
+    "precision='bfloat16' is refused here",
+)
+
+
+class TestPrecision:
+    @pytest.mark.parametrize(
+        "kernel, padding, block_size",
+        [((7, 5), (3, 3), 4), ((7, 38), (3, 3), 4), ((3, 96), (1, 1), 7),
+         ((16, 1), (7, 8), 16), ((128, 1), (63, 64), 16), ((5, 1), (2, 2), 3)],
+    )
+    def test_toeplitz_front_end_equals_convolution(self, kernel, padding, block_size,
+                                                   monkeypatch):
+        """The block-Toeplitz product (float32) computes what conv -> max computes."""
+        monkeypatch.setattr(_network, "_TIMBRAL_BLOCK", block_size)
+        monkeypatch.setattr(_network, "_TEMPORAL_BLOCK", block_size)
+        block = _random_block(6, kernel, padding)
+        x = torch.randn(3, 40, 96)
+        with torch.no_grad():
+            torch.testing.assert_close(
+                block.forward_lowp(x, torch.float32), block(x.unsqueeze(1)),
+                atol=1e-4, rtol=1e-4,
+            )
+
+    def test_float32_is_the_default_and_unchanged(self, reference):
+        net = load_musicnn()
+        x = torch.from_numpy(reference["inputs"])
+        with torch.no_grad():
+            default = net.forward_features(x)
+            explicit = net.forward_features(x, precision="float32")
+        for key, value in default.items():
+            torch.testing.assert_close(explicit[key], value, atol=0, rtol=0)
+
+    @pytest.mark.parametrize("native, expected", [(True, "bfloat16"), (False, "float32")])
+    def test_auto(self, monkeypatch, native, expected):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: native)
+        assert resolve_precision("auto") == expected
+        assert resolve_precision("float32") == "float32"
+
+    def test_bfloat16_refused_without_native_support(self, monkeypatch):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: False)
+        with pytest.raises(ValueError, match="avx512_bf16 nor amx_bf16"):
+            resolve_precision("bfloat16")
+        with pytest.raises(ValueError, match="avx512_bf16"):
+            load_musicnn().forward_features(torch.zeros(1, 187, 96), precision="bfloat16")
+
+    @pytest.mark.parametrize("bad", ["float16", "fp32", None, torch.bfloat16])
+    def test_unknown_precision(self, bad):
+        with pytest.raises(ValueError, match="precision must be one of 'auto', 'float32'"):
+            resolve_precision(bad)
+
+    def test_bfloat16_is_for_inference(self, monkeypatch):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: True)
+        net = Musicnn().train()
+        x = torch.randn(2, 187, 96)
+        with pytest.raises(RuntimeError, match=r"call \.eval\(\) first"):
+            net.forward_features(x, precision="bfloat16")
+        # "auto" trains in float32: the same numbers as the default
+        torch.manual_seed(0)
+        auto = net.forward_features(x, precision="auto")["logits"]
+        torch.manual_seed(0)
+        torch.testing.assert_close(auto, net.forward_features(x)["logits"], atol=0, rtol=0)
+
+    @_NO_BF16
+    @pytest.mark.parametrize("name", PRETRAINED_MODELS)
+    def test_bfloat16_agrees_with_float32(self, reference, name):
+        """Cosine >= 0.999 per patch at every returned layer; same top tag."""
+        net = load_musicnn(name)
+        x = torch.from_numpy(reference["inputs"])
+        with torch.no_grad():
+            exact = net.forward_features(x)
+            fast = net.forward_features(x, precision="bfloat16")
+        for key in ("penultimate", "taggram", "logits", "mean_pool", "max_pool"):
+            assert fast[key].dtype == torch.float32
+            cosine = torch.nn.functional.cosine_similarity(fast[key], exact[key], dim=1)
+            assert cosine.min() >= 0.999, (key, cosine.min())
+        np.testing.assert_array_equal(
+            fast["taggram"].argmax(1).numpy(), exact["taggram"].argmax(1).numpy()
+        )
+
+    @pytest.fixture
+    def lowp_in_float32(self, monkeypatch):
+        """The low-precision code path (Toeplitz products, fused batchnorms) in float32."""
+        monkeypatch.setattr(Musicnn, "_lowp_dtype", lambda self, precision: (
+            None if precision == "float32" else torch.float32))
+
+    def test_fused_front_end_equals_the_blocks(self, reference, lowp_in_float32):
+        net = load_musicnn()
+        x = torch.from_numpy(reference["inputs"])
+        with torch.no_grad():
+            exact = net.forward_features(x)
+            fused = net.forward_features(x, precision="bfloat16")  # float32 here
+        for key in ("timbral", "temporal", "penultimate", "taggram"):
+            torch.testing.assert_close(fused[key], exact[key], atol=2e-4, rtol=1e-4)
+
+    def test_cached_matrices_follow_weight_updates(self, lowp_in_float32):
+        net = load_musicnn()
+        x = 2 * torch.rand(2, 187, 96)
+        with torch.no_grad():
+            net.front_end(x, precision="bfloat16")  # fills the cache
+            net.timbral[0].conv.weight.mul_(0.5)
+            net.temporal[2].bn.running_var.mul_(2.0)
+            torch.testing.assert_close(net.front_end(x, precision="bfloat16"),
+                                       net.front_end(x), atol=2e-4, rtol=1e-4)

@@ -3,6 +3,8 @@
 import pytest
 import torch
 
+from spectroclf import _cpu
+from spectroclf._cpu import native_bfloat16
 from spectroclf.musicnn import FREEZE_OPTIONS, MusicnnTransfer, musicnn_patches
 
 N = 187  # frames per musicnn patch
@@ -118,3 +120,43 @@ class TestMusicnnTransfer:
             MusicnnTransfer(96, 2, freeze="all")
         with pytest.raises(ValueError, match="average must be one of"):
             MusicnnTransfer(96, 2, average="median")
+
+
+class TestPrecision:
+    def test_default_float32_is_the_backbone_as_it_was(self):
+        net = MusicnnTransfer(96, 3).eval()
+        patches = torch.randn(4, 187, 96).abs()
+        b = net.backbone
+        with torch.no_grad():
+            x = b.input_bn(patches.unsqueeze(1))
+            front = torch.cat([blk(x) for blk in b.timbral] + [blk(x) for blk in b.temporal], 1)
+            torch.testing.assert_close(net._front_end(patches), front, atol=0, rtol=0)
+            cnn1 = b.midend[0](front)
+            cnn2 = b.midend[1](cnn1) + cnn1
+            cnn3 = b.midend[2](cnn2) + cnn2
+            mid = torch.cat([front, cnn1, cnn2, cnn3], dim=1)
+            pooled = torch.stack([mid.amax(dim=2), mid.mean(dim=2)], dim=2).flatten(1)
+            expected = b.dense_bn(torch.relu(b.dense(b.pool_bn(pooled))))
+            torch.testing.assert_close(net.embed(patches), expected, atol=0, rtol=0)
+
+    def test_bfloat16_refused_without_native_support(self, monkeypatch):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: False)
+        with pytest.raises(ValueError, match="avx512_bf16"):
+            MusicnnTransfer(96, 3, precision="bfloat16")
+
+    def test_training_runs_in_float32(self, monkeypatch):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: True)
+        net = MusicnnTransfer(96, 3, precision="bfloat16", freeze="none").train()
+        assert net._precision() == "float32"
+        assert net.eval()._precision() == "bfloat16"
+
+    @pytest.mark.skipif(not native_bfloat16(), reason="this CPU has no native bfloat16 "
+                        "(neither avx512_bf16 nor amx_bf16)")
+    def test_bfloat16_embedding_agrees(self):
+        exact = MusicnnTransfer(96, 3).eval()
+        fast = MusicnnTransfer(96, 3, precision="bfloat16").eval()
+        patches = 2 * torch.rand(6, 187, 96)
+        with torch.no_grad():
+            cosine = torch.nn.functional.cosine_similarity(
+                exact.embed(patches), fast.embed(patches), dim=1)
+        assert cosine.min() >= 0.999

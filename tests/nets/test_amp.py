@@ -15,6 +15,7 @@ from spectroclf import (
     CNNClassifier,
     LSTMClassifier,
     LSTMRegressor,
+    _cpu,
     load_model,
     save_model,
 )
@@ -51,6 +52,21 @@ class TestResolve:
     ])
     def test_dtypes(self, amp, device, expected):
         assert resolve_amp(amp, device) == expected
+
+    @pytest.mark.parametrize("native", [True, False])
+    def test_auto_stays_off_on_the_cpu_whatever_its_flags(self, monkeypatch, native):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: native)
+        assert resolve_amp("auto", "cpu") is None
+
+    def test_emulated_bfloat16_warns(self, monkeypatch, recwarn):
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: False)
+        with pytest.warns(UserWarning, match="avx512_bf16 nor amx_bf16.*emulates"):
+            assert resolve_amp(True, "cpu") == torch.bfloat16
+        monkeypatch.setattr(_cpu, "native_bfloat16", lambda: True)
+        recwarn.clear()
+        assert resolve_amp(True, "cpu") == torch.bfloat16
+        assert resolve_amp(True, "cuda") == torch.float16
+        assert not [w for w in recwarn if "bfloat16" in str(w.message)]
 
     def test_other_devices_refused(self):
         with pytest.raises(ValueError, match="amp=True runs on CUDA.*or the CPU"):
