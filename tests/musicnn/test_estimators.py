@@ -346,3 +346,21 @@ def test_freeze_true_is_the_frozen_backbone():
     b = MusicnnClassifier(freeze="backbone", **kw).fit(music.data, music.target)
     np.testing.assert_array_equal(a.predict_proba(music.data), b.predict_proba(music.data))
     assert MusicnnClassifier(freeze=False, **kw)._network().params["freeze"] == "none"
+
+
+def test_precision_of_the_frozen_backbone():
+    """bfloat16 features where the CPU has them: the same predictions up to rounding;
+    an unknown precision is refused by the parameter check."""
+    from spectroclf import make_music
+    from spectroclf._cpu import native_bfloat16
+
+    music = make_music(6, genres=2, duration=3.0, random_state=0)
+    with pytest.raises(InvalidParameterError, match="precision"):
+        MusicnnClassifier(precision="half").fit(music.data, music.target)
+    if not native_bfloat16():
+        pytest.skip("this CPU has no native bfloat16 (avx512_bf16 / amx_bf16)")
+    kw = dict(max_epochs=5, random_state=0, device="cpu")
+    exact = MusicnnClassifier(**kw).fit(music.data, music.target)
+    fast = MusicnnClassifier(precision="bfloat16", **kw).fit(music.data, music.target)
+    np.testing.assert_allclose(fast.predict_proba(music.data),
+                               exact.predict_proba(music.data), atol=0.05)
