@@ -70,6 +70,11 @@ EQUIVALENT = {
     **{f"spectroclf.metrics.x_spearman_score__mutmut_{i}": (
         "reshape(n, -2): numpy reads any negative size as the unknown one, like -1")
        for i in (43, 50)},
+    "spectroclf.preprocessing._pad.xǁPadTruncateǁtransform__mutmut_5": (
+        "check_spectrograms(reset=None): only tested for truth, None is as false as False"),
+    "spectroclf.preprocessing._pad.xǁPadTruncateǁtransform__mutmut_25": (
+        "n_frames >= L: a clip of exactly L frames is cropped at offset 0, i.e. whole, "
+        "and RandomState.randint(1) draws nothing"),
 }
 
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
