@@ -70,6 +70,24 @@ EQUIVALENT = {
     **{f"spectroclf.metrics.x_spearman_score__mutmut_{i}": (
         "reshape(n, -2): numpy reads any negative size as the unknown one, like -1")
        for i in (43, 50)},
+    "spectroclf.preprocessing._pad.xǁPadTruncateǁtransform__mutmut_5": (
+        "check_spectrograms(reset=None): only tested for truth, None is as false as False"),
+    "spectroclf.preprocessing._pad.xǁPadTruncateǁtransform__mutmut_25": (
+        "n_frames >= L: a clip of exactly L frames is cropped at offset 0, i.e. whole, "
+        "and RandomState.randint(1) draws nothing"),
+    **{f"spectroclf.datasets._labels.x_merge_classes__mutmut_{i}": (
+        "dtype left to numpy: a list of bools is a bool array, np.full(n, -1) int64")
+       for i in (56, 58, 69, 72)},
+    **{f"spectroclf.datasets._labels.x_merge_classes__mutmut_{i}": (
+        "the code of a dropped sample is filler: never counted nor read, and no "
+        "class index equals -1, so keep = isin(...) drops it as keep &= does")
+       for i in (73, 74, 82)},
+    "spectroclf.datasets._labels.x_merge_classes__mutmut_81": (
+        "bincount without minlength: every class comes from a kept label, so the "
+        "counts already have one entry per class"),
+    **{f"spectroclf.datasets._labels.x_merge_classes__mutmut_{i}": (
+        "zip(strict=...): classes and counts always have the same length")
+       for i in (98, 101, 102)},
 }
 
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",

@@ -116,3 +116,51 @@ def test_merge_classes_on_real_labels(genre_beat_train):
     assert isinstance(X_new, list) and len(X_new) == len(y_new) == 235
     assert set(y_new) == set(GENRES)
     assert X_new[0] is b.data[5]
+
+
+class TestMergeClassesEdges:
+    """Whole error messages and the boundaries of merge_classes' arguments."""
+
+    def test_error_messages_in_full(self):
+        with pytest.raises(ValueError, match=(
+                r"^label 'c' is not in `mapping`; the mapping must list every genre "
+                r"\(map a genre to itself to keep it, or to None to drop it\)\. "
+                r"Known: \['a'\]$")):
+            merge_classes([1, 2], ["a", "c"], {"a": "a"})
+        unhashable = np.empty(2, dtype=object)
+        unhashable[0], unhashable[1] = ["u"], ["v"]
+        with pytest.raises(ValueError, match=r"^label \['u'\] is not hashable$"):
+            merge_classes([1, 2], unhashable, {"a": "a"})
+        with pytest.raises(ValueError, match=(
+                r"^every label of y is mapped to None \(dropped\); nothing to encode$")):
+            merge_classes([1, 2], ["a", "b"], {"a": None, "b": None})
+        with pytest.raises(ValueError, match=r"^y is empty: expected at least one label$"):
+            merge_classes({}, [])
+        with pytest.raises(ValueError, match=r"^y is empty"):
+            merge_classes([], [])
+
+    def test_a_label_mapped_to_none_cannot_be_encoded(self):
+        from spectroclf.preprocessing import LabelTransformer
+
+        lt = LabelTransformer(mapping={"a": "a", "b": None}).fit(["a", "b"])
+        with pytest.raises(ValueError, match=(
+                r"^label 'b' is mapped to None \(a dropped class\) and cannot be "
+                r"encoded; remove those samples first, e.g. with "
+                r"spectroclf\.datasets\.merge_classes\(X, y, mapping\)$")):
+            lt.transform(["b"])
+
+    def test_min_count_boundaries(self):
+        X, y = merge_classes([1, 2], ["a", "b"], min_count=1)
+        assert X == [1, 2] and y.tolist() == ["a", "b"]
+        X, y = merge_classes([1, 2, 3], ["a", "b", "a"], min_count=2)
+        assert X == [1, 3] and y.tolist() == ["a", "a"]
+        for bad in (2.0, 0, True):
+            with pytest.raises(ValueError, match=(
+                    rf"^min_count must be a positive int or None, got {bad!r}$")):
+                merge_classes([1, 2], ["a", "b"], min_count=bad)
+        X, y = merge_classes([1, 2], ["a", "b"], min_count=np.int64(1))
+        assert X == [1, 2]
+
+    def test_one_sample(self):
+        X, y = merge_classes([7], ["a"])
+        assert X == [7] and y.tolist() == ["a"]

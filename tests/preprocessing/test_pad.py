@@ -174,3 +174,28 @@ class TestPadTruncate:
     def test_unfitted(self):
         with pytest.raises(NotFittedError):
             PadTruncate().transform([np.zeros((3, 2))])
+
+
+def test_default_pads_with_zeros():
+    out = PadTruncate().fit_transform([np.ones((2, 3)), np.ones((4, 3))])
+    np.testing.assert_array_equal(out["X"][0, 2:], 0.0)
+    np.testing.assert_array_equal(out["lengths"], [2, 4])
+
+
+def test_a_clip_of_max_len_is_not_cropped_and_draws_no_crop():
+    """A clip of exactly max_len frames is kept whole, and the random crops of the
+    longer clips after it are those they get without it."""
+    rng = np.random.default_rng(0)
+    exact, long = rng.normal(size=(5, 2)), rng.normal(size=(40, 2))
+    pt = PadTruncate(max_len=5, crop="random", random_state=0).fit([exact, long])
+    both = pt.transform([exact, long])
+    np.testing.assert_array_equal(both["X"][0], exact.astype(np.float32))
+    np.testing.assert_array_equal(both["X"][1], pt.transform([long])["X"][0])
+
+
+def test_tags():
+    from sklearn.utils import get_tags
+
+    tags = get_tags(PadTruncate())
+    assert tags.input_tags.three_d_array is True and tags.input_tags.dict is True
+    assert tags.transformer_tags.preserves_dtype == ["float32"]
