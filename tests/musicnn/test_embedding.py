@@ -293,6 +293,7 @@ class TestPrecision:
         with pytest.raises(ValueError, match="'precision' parameter"):
             MusicnnEmbedding(precision="float16").fit()
 
+    @pytest.mark.data
     def test_float32_matches_tensorflow_whatever_the_cpu(self, monkeypatch, shared_data,
                                                         reference):
         """precision='float32' is the exact port on CPUs with and without bfloat16."""
@@ -308,6 +309,7 @@ class TestPrecision:
         not native_bfloat16(),
         reason="this CPU has no native bfloat16 (neither avx512_bf16 nor amx_bf16)",
     )
+    @pytest.mark.data
     @pytest.mark.parametrize("layer", ["penultimate", "taggram"])
     def test_bfloat16_agrees_with_float32_per_clip(self, shared_data, layer):
         paths = sorted((shared_data / "librosa-clips").glob("*.ogg"))[:2]
