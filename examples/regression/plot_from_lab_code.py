@@ -10,21 +10,17 @@ weights copied into an emotion network. Each of those choices is a
 parameter here; this example ports one such pipeline step by step, on the
 beat-synced fused spectrograms of the shared data.
 
-=====================================  =============================================
-student code                           spectroclf
-=====================================  =============================================
-``Conv2d, BatchNorm2d, ReLU,           ``CNNClassifier(channels=..., pool_size=3,
-MaxPool2d(3)`` blocks                  batch_norm=True)``
-``nn.Sequential(Linear(., 128),        ``head_hidden=(128, 64), dropout=0.3``
-ReLU, Dropout, Linear(128, 64), ...)``
-a loop that stops when the validation  ``early_stopping=True, tol=1e-2,
-loss has not improved by 1e-2          n_iter_no_change=3`` (the weights of the
-for 3 epochs                           lowest validation loss are restored)
-``model.load_state_dict(genre_net)``   ``init_from=genre_clf``
-and a new last layer
-``nn.L1Loss()``                        ``criterion="l1"``
-``2 * loss_v + 2 * loss_e + loss_d``   ``target_weights=[2, 2, 1, ...]``
-=====================================  =============================================
+- ``Conv2d, BatchNorm2d, ReLU, MaxPool2d(3)`` blocks:
+  ``CNNClassifier(channels=..., pool_size=3, batch_norm=True)``;
+- an MLP head ``Linear(., 128), ReLU, Dropout, Linear(128, 64), ...``:
+  ``head_hidden=(128, 64), dropout=0.3``;
+- a loop that stops when the validation loss has not improved by 0.01 for
+  3 epochs: ``early_stopping=True, tol=1e-2, n_iter_no_change=3`` (the
+  weights of the lowest validation loss are restored);
+- ``model.load_state_dict(genre_net)`` and a new last layer:
+  ``init_from=genre_clf``;
+- ``nn.L1Loss()``: ``criterion="l1"``;
+- ``2 * loss_v + 2 * loss_e + loss_d``: ``target_weights=[2, 2, 1, ...]``.
 """
 
 # %%
