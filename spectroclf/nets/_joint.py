@@ -29,7 +29,13 @@ from ..models import JointLoss, head_losses
 from ..utils import TRAINING_DOC as _TRAINING_DOC
 from ._base import _RUN_DOC, _SpectrogramNet
 from ._cnn import _CNN_CONSTRAINTS, _CNN_DOC, _cnn_network
-from ._targets import _CLASS_WEIGHT, ClassLabels, _check_target_scaling, _NetClassifier
+from ._targets import (
+    _CLASS_WEIGHT,
+    ClassLabels,
+    _check_target_scaling,
+    _NetClassifier,
+    check_target_weights,
+)
 
 __all__ = ["JointCNN"]
 
@@ -246,21 +252,8 @@ class LabelsAndTargets(ClassLabels):
         """``target_weights`` as an array of ``n_targets`` floats, checked."""
         if self.target_weights is None:
             return np.ones(n_targets)
-        try:
-            weights = np.asarray(self.target_weights, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"target_weights must be numbers: {exc}") from None
-        if weights.ndim != 1 or len(weights) != n_targets:
-            raise ValueError(
-                f"target_weights has shape {weights.shape}, but y has "
-                f"{n_targets} target column(s) after its label column; "
-                "give one weight per target"
-            )
-        if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError(
-                f"target_weights must be finite and non-negative, got {weights.tolist()}"
-            )
-        return weights
+        return check_target_weights(self.target_weights, n_targets,
+                                    after=" after its label column")
 
     def net_kwargs(self, estimator, y_enc):
         labels = None if y_enc is None else np.asarray(y_enc)[:, 0].astype(np.int64)

@@ -200,19 +200,7 @@ class RealTargets:
         """``target_weights`` as ``n_targets`` floats, checked; None when not given."""
         if self.target_weights is None:
             return None
-        try:
-            weights = np.asarray(self.target_weights, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"target_weights must be numbers: {exc}") from None
-        if weights.ndim != 1 or len(weights) != n_targets:
-            raise ValueError(
-                f"target_weights has {weights.size} value(s) (shape {weights.shape}), "
-                f"but y has {n_targets} target column(s); give one weight per target"
-            )
-        if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError(
-                f"target_weights must be finite and non-negative, got {weights.tolist()}"
-            )
+        weights = check_target_weights(self.target_weights, n_targets)
         if not weights.any():
             raise ValueError(
                 f"target_weights are all zero ({weights.tolist()}): the loss would "
@@ -310,6 +298,28 @@ class _NetRegressor(RegressorMixin, _SpectrogramNet):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def check_target_weights(target_weights, n_targets, *, after=""):
+    """``target_weights`` as ``n_targets`` finite, non-negative floats.
+
+    ``after`` ends the phrase "y has n target column(s)" in the message (the
+    joint estimators say "after its label column").
+    """
+    try:
+        weights = np.asarray(target_weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"target_weights must be numbers: {exc}") from None
+    if weights.ndim != 1 or len(weights) != n_targets:
+        raise ValueError(
+            f"target_weights has shape {weights.shape}, but y has {n_targets} target "
+            f"column(s){after}; give one weight per target"
+        )
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError(
+            f"target_weights must be finite and non-negative, got {weights.tolist()}"
+        )
+    return weights
 
 
 def _check_target_scaling(estimator, count):

@@ -140,7 +140,7 @@ LAUNCHED = SETUP + textwrap.dedent(
     import sys
     import numpy as np
     from accelerate import Accelerator
-    import spectroclf.nets._base as base
+    import spectroclf.nets._callbacks as base  # where checkpoints are written
 
     out = sys.argv[1]
     accelerator = Accelerator(cpu=True)  # on GPUs: Accelerator()

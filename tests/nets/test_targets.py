@@ -322,7 +322,7 @@ class TestTargetWeights:
     @pytest.mark.parametrize(
         "weights, match",
         [
-            ([1.0], r"target_weights has 1 value\(s\).*2 target column"),
+            ([1.0], r"target_weights has shape \(1,\), but y has 2 target column"),
             ([1.0, -1.0], "finite and non-negative"),
             ([0, 0], "all zero"),
             (["a", 1], "must be numbers"),
