@@ -30,6 +30,8 @@ def machine():
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
     }
+    if hasattr(os, "sched_getaffinity"):  # the cores this run may use (taskset)
+        info["cpu_affinity"] = sorted(os.sched_getaffinity(0))
     try:  # 1: the kernel shares CPU time between sessions, not between threads
         info["sched_autogroup"] = int(
             Path("/proc/sys/kernel/sched_autogroup_enabled").read_text())

@@ -17,7 +17,11 @@ On the Emotify 30-s OGG clips of the shared data, in one process:
    (``Musicnn.forward_features(precision=...)``: block-Toeplitz bfloat16 matrix products
    for the front end), side by side in each round, with the per-patch cosine of the
    penultimate features; and, with ``--sections blocks``, the block sizes of the
-   Toeplitz products (``_TIMBRAL_BLOCK``, ``_TEMPORAL_BLOCK``);
+   Toeplitz products (``_TIMBRAL_BLOCK``, ``_TEMPORAL_BLOCK``), and with ``--sections
+   chunks`` the patches per pass of the front end (``_LOWP_CHUNK``); and the **floor**
+   of the bfloat16 path: the front end's matrix products in GFLOP per clip over the best
+   rate ``torch.mm`` reaches on them here, with decoding the most clips/s the machine's
+   arithmetic allows;
 4. **end to end** -- ``transform`` on uncached clips, decoding included: the 0.1 code path
    (all clips' patches computed, concatenated, then the network, float32) against the
    current one (clips streamed into the network as their patches arrive) in float32 and
@@ -207,6 +211,48 @@ def block_sizes(net, patches, rounds, batch_size=32):
     return {k: round(statistics.median(v) * 1e3, 1) for k, v in out.items()}
 
 
+def chunk_sizes(net, patches, rounds, batch_size=32):
+    """ms per 10 patches of the bfloat16 forward pass by ``_LOWP_CHUNK`` (patches per
+    pass of the front end), alternated round by round."""
+    saved = _network._LOWP_CHUNK
+    sizes = (1, 2, 4, 8, batch_size)
+    out = {}
+    try:
+        with torch.inference_mode():
+            for r in range(rounds):
+                for size in sizes if r % 2 == 0 else sizes[::-1]:
+                    _network._LOWP_CHUNK = size
+                    dt = timed(lambda: [net.forward_features(b, precision="bfloat16")
+                                        for b in patches.split(batch_size)])[0]
+                    out.setdefault(f"chunk {size}", []).append(dt / (len(patches) / 10))
+    finally:
+        _network._LOWP_CHUNK = saved
+    return {k: round(statistics.median(v) * 1e3, 1) for k, v in out.items()}
+
+
+def bfloat16_floor(net, repeats=5):
+    """The bfloat16 front end's matrix products: GFLOP per 30-s clip and the best rate
+    ``torch.mm`` reaches on the largest of them (one chunk of patches) on this CPU."""
+    mats = _network._lowp_constants(net, torch.bfloat16)[0]
+    n_mels, n_frames = _network.N_MELS, _network.N_FRAMES
+    flop, shapes = 0, []
+    for W, kr, kl, block in mats:
+        if kr == 1:  # temporal: rows are mel bands, blocks along time
+            rows, cols = n_mels, n_frames + kl - 1
+        else:  # timbral: rows are (padded) frames, blocks along mel bands
+            rows, cols = n_frames + 6, n_mels
+        m = (rows - kr + 1) * -(-(cols - kl + 1) // block)  # rows of the product per patch
+        flop += 2 * m * W.shape[0] * W.shape[1]
+        shapes.append((m, *W.shape))
+    m, k, n = max(shapes, key=lambda s: s[0] * s[1] * s[2])
+    a = torch.randn(m * _network._LOWP_CHUNK, k).bfloat16()
+    b = torch.randn(k, n).bfloat16()
+    a @ b
+    rate = max(2 * a.shape[0] * k * n / timed(torch.mm, a, b)[0] / 1e9 for _ in range(repeats))
+    # the mid end (under autocast) and the dense layers add ~4 % to the products' count
+    return 10 * flop / 1e9, rate
+
+
 def _transform(emb, paths, prefetch):
     saved = _embedding._PREFETCH
     _embedding._PREFETCH = prefetch
@@ -263,7 +309,7 @@ def main(argv=None):
                         help="2 clips, 1 round, results to *.quick.json (CI)")
     parser.add_argument("--sections", default="stages,network,precision,end_to_end",
                         help="comma-separated: stages, network, precision, blocks, "
-                             "end_to_end (default: all but blocks)")
+                             "chunks, end_to_end (default: all but blocks and chunks)")
     args = parser.parse_args(argv)
     if args.quick:  # CI: the precision comparison and a short end to end
         args.n_clips, args.rounds = 2, 1
@@ -343,6 +389,31 @@ def measure(paths, rounds, sections, quick=False):
     elif "precision" in sections:
         print("\nno native bfloat16 on this CPU: precision='auto' is float32 here")
         result["precision"] = "skipped: no native bfloat16 (avx512_bf16 / amx_bf16)"
+    if "precision" in sections and bf16 and not quick:
+        gflop, rate = bfloat16_floor(emb.net_)
+        threads = torch.get_num_threads()
+        floor = gflop / (rate * threads)
+        decode = stages["load_audio(sr=16000) (decode + resample + checks)"] + stages[
+            "mel power spectrogram (STFT 512 / hop 256, 96 bands)"]
+        ceiling = threads / (floor * threads + decode)
+        print(f"\nbfloat16 floor: the front end's products are {gflop:.1f} GFLOP per clip; "
+              f"torch.mm reaches {rate:.0f} GFLOP/s per thread on them here -> at best "
+              f"{floor * 1e3:.0f} ms/clip on {threads} threads, and with decoding "
+              f"({decode * 1e3:.0f} ms/clip on one core) at most {ceiling:.1f} clips/s "
+              f"end to end on {threads} cores")
+        result["bfloat16_floor"] = {
+            "toeplitz_gflop_per_clip": round(gflop, 2),
+            "bf16_mm_gflops_per_thread_best": round(rate, 1),
+            "threads": threads,
+            "floor_forward_ms_per_clip": round(floor * 1e3, 1),
+            "decode_and_mel_ms_per_clip_one_core": round(decode * 1e3, 1),
+            "ceiling_clips_per_second": round(ceiling, 2),
+        }
+    if "chunks" in sections and bf16:
+        result["lowp_chunk_ms_per_clip"] = chunks = chunk_sizes(emb.net_, patches, rounds)
+        print("\nbfloat16 forward pass by patches per front-end pass (ms per clip)")
+        for k, v in chunks.items():
+            print(f"  {k:25s} {v:8.1f}")
     if "blocks" in sections and bf16:
         result["toeplitz_block_ms_per_clip"] = blocks = block_sizes(
             emb.net_, patches, rounds)

@@ -261,6 +261,20 @@ class TestPrecision:
         for key in ("timbral", "temporal", "penultimate", "taggram"):
             torch.testing.assert_close(fused[key], exact[key], atol=2e-4, rtol=1e-4)
 
+    @pytest.mark.parametrize("chunk", [1, 2, 5, 32])
+    def test_front_end_chunks_change_nothing(self, reference, lowp_in_float32, monkeypatch,
+                                             chunk):
+        """The low-precision front end runs a few patches per pass (its products stay in
+        the cache): any split of the batch, even or not, gives every patch's values."""
+        net = load_musicnn()
+        x = torch.from_numpy(reference["inputs"])  # 5 patches
+        monkeypatch.setattr(_network, "_LOWP_CHUNK", chunk)
+        with torch.no_grad():
+            chunked = net.front_end(x, precision="bfloat16")  # float32 here
+            exact = net.front_end(x)
+        assert chunked.shape == exact.shape == (5, 561, 187)
+        torch.testing.assert_close(chunked, exact, atol=2e-4, rtol=1e-4)
+
     def test_cached_matrices_follow_weight_updates(self, lowp_in_float32):
         net = load_musicnn()
         x = 2 * torch.rand(2, 187, 96)
