@@ -30,6 +30,9 @@ def machine():
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
     }
+    from spectroclf._cpu import cpu_flags
+
+    info["cpu_flags"] = cpu_flags()  # bfloat16 native or emulated, AMX or not
     if hasattr(os, "sched_getaffinity"):  # the cores this run may use (taskset)
         info["cpu_affinity"] = sorted(os.sched_getaffinity(0))
     try:  # 1: the kernel shares CPU time between sessions, not between threads

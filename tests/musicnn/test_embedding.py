@@ -82,6 +82,16 @@ class TestMusicnnEmbedding:
         np.testing.assert_allclose(out[:50], values.mean(0), rtol=1e-6)
         np.testing.assert_allclose(out[50:], values.max(0), rtol=1e-6)
 
+    def test_patches_of_waveforms_at_sr_with_patch_hop(self):
+        """Each clip's patches: its log-mel at ``sr``, cut every ``patch_hop`` frames."""
+        y16 = np.random.default_rng(0).standard_normal(16000 * 6).astype(np.float32) / 10
+        emb = MusicnnEmbedding(sr=16000, patch_hop=93, layer="taggram",
+                               precision="float32").fit()
+        patches = musicnn_patches(musicnn_melspectrogram(y16, sr=16000), patch_hop=93)
+        assert len(patches) == 3  # 376 frames: starts 0, 93, 186
+        (values,) = emb._layer_per_clip([patches])
+        np.testing.assert_allclose(emb.transform([y16])[0], values.mean(0), rtol=1e-6)
+
     @pytest.mark.parametrize("batch_size", [1, 3, 32])
     def test_batches_across_clips_as_one_concatenation(self, clips, batch_size):
         """Streaming batches straddle clips exactly as batching all patches at once."""

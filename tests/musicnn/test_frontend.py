@@ -95,3 +95,144 @@ class TestMusicnnMelExtractor:
             ext.fit_transform([str(tmp_path / "missing.ogg")])
         with pytest.raises(ValueError, match="clip 1"):
             ext.fit_transform([np.zeros(100), np.zeros((2, 100))])
+
+
+class TestFrontEndEdges:
+    """Input dtypes, sizes and boundaries of the front end's functions."""
+
+    def test_float64_waveform_is_computed_in_float32(self):
+        y = _noise(1)
+        np.testing.assert_array_equal(
+            musicnn_melspectrogram(y.astype(np.float64), sr=SR),
+            musicnn_melspectrogram(y, sr=SR),
+        )
+
+    @pytest.mark.filterwarnings("ignore:n_fft=512 is too large:UserWarning")
+    def test_empty_and_one_sample_waveforms(self):
+        with pytest.raises(ValueError, match=r"non-empty 1-D mono waveform; got shape \(0,\)"):
+            musicnn_melspectrogram(np.zeros(0, dtype=np.float32), sr=16000)
+        assert musicnn_melspectrogram(np.zeros(1, dtype=np.float32), sr=16000).shape == (1, 96)
+
+    def test_exact_mode_is_float32_and_silent_about_its_overflow(self):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the float16 overflow is expected, not warned
+            exact = musicnn_melspectrogram(_tone(440, amplitude=1.0), sr=SR, exact=True)
+        assert exact.dtype == np.float32
+
+    def test_patches_dtype_and_bad_shapes(self):
+        assert musicnn_patches(np.ones((400, 96))).dtype == np.float32  # float64 in
+        for bad in (np.ones(96), np.ones((0, 96))):
+            with pytest.raises(ValueError, match=r"\(n_frames, n_mels\) spectrogram; got shape"):
+                musicnn_patches(bad)
+        assert musicnn_patches(np.ones((1, 96))).shape == (1, 187, 96)
+
+    def test_patch_boundaries(self):
+        # one frame short of a second patch: one patch, the tail dropped
+        assert musicnn_patches(np.ones((373, 96))).shape == (1, 187, 96)
+        assert musicnn_patches(np.ones((374, 96))).shape == (2, 187, 96)
+        # a short clip is padded to exactly one patch, whatever the hop
+        short = musicnn_patches(np.ones((50, 96)), patch_hop=50)
+        assert short.shape == (1, 187, 96) and short[0, 50:].sum() == 0
+
+
+class TestMusicnnMelExtractorOptions:
+    def test_waveforms_at_their_sample_rate(self):
+        y16 = _noise(2)[:16000]  # 1 s at 16 kHz: not resampled
+        (S,) = MusicnnMelExtractor(sr=16000).fit_transform([y16])
+        np.testing.assert_array_equal(S, musicnn_melspectrogram(y16, sr=16000))
+        assert S.shape == (63, 96)
+
+    def test_errors_name_the_sample_rate(self):
+        for ext in (MusicnnMelExtractor(sr=16000), MusicnnMelExtractor(sr=16000).fit()):
+            with pytest.raises(ValueError, match=r"clip 0.*sr=16000"):
+                ext.fit_transform([np.zeros((2, 100))]) if not hasattr(ext, "n_bins_") \
+                    else ext.transform([np.zeros((2, 100))])
+
+    def test_cache_is_used_and_follows_file_changes(self, tmp_path, monkeypatch):
+        import os
+
+        import soundfile as sf
+
+        from spectroclf.musicnn import _frontend
+
+        path = tmp_path / "clip.wav"
+        sf.write(path, _tone(440), SR)
+        ext = MusicnnMelExtractor(memory=tmp_path / "cache")
+        (first,) = ext.fit_transform([str(path)])
+        calls = []
+        load = _frontend.load_audio
+        monkeypatch.setattr(_frontend, "load_audio",
+                            lambda *a, **k: calls.append(a) or load(*a, **k))
+        (again,) = ext.transform([str(path)])
+        assert calls == [] and np.array_equal(again, first)  # from the cache
+        sf.write(path, _tone(880), SR)  # the file changes: recomputed, not stale
+        stat = os.stat(path)
+        os.utime(path, (stat.st_atime, stat.st_mtime + 10))
+        (changed,) = ext.transform([str(path)])
+        assert len(calls) == 1 and not np.allclose(changed, first)
+
+    def test_n_jobs_spreads_the_clips(self, monkeypatch):
+        import threading
+        import time as _time
+
+        from joblib import parallel_config
+
+        from spectroclf.musicnn import _frontend
+
+        threads = set()
+        mel = _frontend.musicnn_melspectrogram
+
+        def spy(*args, **kwargs):
+            threads.add(threading.get_ident())
+            _time.sleep(0.05)
+            return mel(*args, **kwargs)
+
+        monkeypatch.setattr(_frontend, "musicnn_melspectrogram", spy)
+        clips = [_noise(i, seconds=0.2) for i in range(6)]
+        with parallel_config(backend="threading"):
+            serial = MusicnnMelExtractor().fit_transform(clips)
+            assert len(threads) == 1
+            threads.clear()
+            parallel = MusicnnMelExtractor(n_jobs=2).fit_transform(clips)
+        assert len(threads) == 2
+        for a, b in zip(serial, parallel, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+    def test_log_mels_use_the_process_blas_threads(self, monkeypatch):
+        """As 0.1: no thread limit around the extraction, so its bits are those of
+        musicnn_melspectrogram called directly."""
+        from threadpoolctl import threadpool_info, threadpool_limits
+
+        from spectroclf.musicnn import _frontend
+
+        seen = []
+        mel = _frontend.musicnn_melspectrogram
+
+        def spy(*args, **kwargs):
+            seen.append(max(p["num_threads"] for p in threadpool_info()))
+            return mel(*args, **kwargs)
+
+        monkeypatch.setattr(_frontend, "musicnn_melspectrogram", spy)
+        with threadpool_limits(limits=2):  # two threads, whatever OMP_NUM_THREADS says
+            MusicnnMelExtractor().fit_transform([_noise(3)])
+        assert seen == [2]
+
+    def test_verbose(self, capsys):
+        clips = [_noise(4, seconds=0.2), _noise(5, seconds=0.2)]
+        MusicnnMelExtractor().fit_transform(clips)
+        assert capsys.readouterr() == ("", "")  # quiet by default
+        MusicnnMelExtractor(verbose=1).fit_transform(clips)
+        out, err = capsys.readouterr()
+        assert out == ""
+        import re
+
+        match = re.fullmatch(r"\[MusicnnMelExtractor\] 2 clips in (\d+\.\d) s\n", err)
+        assert match and 0 <= float(match.group(1)) < 60
+
+    def test_tags(self):
+        from sklearn.utils import get_tags
+
+        tags = get_tags(MusicnnMelExtractor())
+        assert tags.input_tags.string is True and tags.requires_fit is False
