@@ -377,3 +377,138 @@ class TestWriteLabLayout:
         assert not (tmp_path / "train").exists() or not list(
             (tmp_path / "train").iterdir()
         )
+
+
+# ---------------------------------------------------------------------------
+# exact messages, descriptions and file contents (found by mutation testing)
+
+
+class TestLoaderDetails:
+    def test_descr_of_a_labelled_genre_split(self, tmp_path, make_lab):
+        make_lab(tmp_path, genres=["Rock", "Pop", "Rock"])
+        b = load_genre_spectrograms(tmp_path)
+        assert b.DESCR == (
+            "Genre spectrograms in the lab layout\n"
+            f"folder: {tmp_path}, split: 'train', 3 samples\n"
+            "data: list of (n_frames, 140) float32 arrays, time first; feature 'fused'\n"
+            "genres: Pop (1), Rock (2)"
+        )
+        lazy = load_genre_spectrograms(tmp_path, feature="chroma", lazy=True)
+        assert lazy.DESCR.splitlines()[2] == (
+            "data: list of file paths (lazy=True), time first; feature 'chroma'")
+
+    def test_descr_and_fields_of_multitask_splits(self, tmp_path):
+        specs = [np.zeros((4, 140), np.float32), np.ones((6, 140), np.float32)]
+        write_lab_layout(tmp_path, specs, ["7", "3"], targets=[[0.5, 0.25], [1.0, 0.0]],
+                         target_names=["valence", "energy"])
+        write_lab_layout(tmp_path, specs, ["1", "2"], split="test")
+        b = load_multitask_spectrograms(tmp_path, feature="mel")
+        assert b.ids == ["3", "7"] and b.feature == "mel"
+        assert b.filenames == [str(tmp_path / "train" / f"{i}.fused.full.npy.gz")
+                               for i in ("3", "7")]
+        assert b.target.dtype == np.float64
+        np.testing.assert_array_equal(b.target, [[1.0, 0.0], [0.5, 0.25]])
+        assert b.DESCR == (
+            "Multitask spectrograms in the lab layout\n"
+            f"folder: {tmp_path}, split: 'train', 2 samples\n"
+            "data: list of (n_frames, 128) float32 arrays, time first; feature 'mel'\n"
+            "targets (2): valence, energy"
+        )
+        lazy = load_multitask_spectrograms(tmp_path, lazy=True)
+        assert lazy.DESCR.splitlines()[2] == (
+            "data: list of file paths (lazy=True), time first; feature 'fused'")
+        test = load_multitask_spectrograms(tmp_path, split="test")
+        assert test.DESCR.splitlines()[1:] == [
+            f"folder: {tmp_path}, split: 'test', 2 samples",
+            "data: list of (n_frames, 140) float32 arrays, time first; feature 'fused'",
+            "target: none (no labels file)",
+        ]
+        genre_test = load_genre_spectrograms(tmp_path, split="test")
+        assert genre_test.DESCR.splitlines()[-1] == "target: none (no labels file)"
+
+    def test_class_mapping_messages(self, tmp_path, make_lab):
+        make_lab(tmp_path, ids=("1", "2", "3", "4"), genres=["D", "C", "B", "A"])
+        with pytest.raises(TypeError) as err:
+            load_genre_spectrograms(tmp_path, class_mapping=[("A", "A")])
+        assert str(err.value) == (
+            "class_mapping must be a dict {genre: new genre or None}, got list")
+        with pytest.raises(ValueError) as err:
+            load_genre_spectrograms(tmp_path, class_mapping={"Z": None})
+        assert str(err.value).endswith(
+            "e.g. {'A': 'A', 'B': 'B', 'C': 'C'} to keep them or map them to None "
+            "to drop them")
+
+    def test_mapped_genres_are_strings(self, tmp_path, make_lab):
+        make_lab(tmp_path, genres=["Rock", "Pop", "Rock"])
+        b = load_genre_spectrograms(tmp_path, class_mapping={"Rock": 1, "Pop": 2})
+        assert b.target.dtype.kind == "U" and b.target.tolist() == ["1", "2", "1"]
+
+    def test_label_errors_name_the_labels_file_and_split_folder(self, tmp_path, make_lab):
+        make_lab(tmp_path)
+        labels = tmp_path / "train_labels.txt"
+        labels.write_text("Id\tGenre\n1.fused.full.npy.gz\t\n")
+        with pytest.raises(ValueError, match=r"labels file '.*train_labels\.txt' line 2: "
+                                             "empty genre"):
+            load_genre_spectrograms(tmp_path)
+        labels.write_text("Id\tGenre\n99.fused.full.npy.gz\tRock\n")
+        with pytest.raises(FileNotFoundError) as err:
+            load_genre_spectrograms(tmp_path)
+        assert f"labels file '{labels}'" in str(err.value)
+        assert f"absent from '{tmp_path / 'train'}'" in str(err.value)
+
+
+class TestWriteDetails:
+    def specs(self, n=2):
+        return [np.arange(5 * 140, dtype=np.float64).reshape(5, 140) + i for i in range(n)]
+
+    def test_files_are_float32_and_byte_reproducible(self, tmp_path):
+        write_lab_layout(tmp_path, self.specs(), ["1", "2"])
+        path = tmp_path / "train" / "1.fused.full.npy.gz"
+        raw = path.read_bytes()
+        assert raw[4:8] == b"\0\0\0\0"  # gzip header: no modification time
+        with gzip.open(path) as f:
+            arr = np.load(f)
+        assert arr.dtype == np.float32 and arr.shape == (140, 5)
+
+    def test_labels_files_exactly(self, tmp_path):
+        write_lab_layout(tmp_path, self.specs(), ["X1", "2"], genres=[1, 2.5])
+        assert (tmp_path / "train_labels.txt").read_text() == (
+            "Id\tGenre\nX1.fused.full.npy.gz\t1\n2.fused.full.npy.gz\t2.5\n")
+        write_lab_layout(tmp_path, self.specs(), ["X1", "2"], split="val",
+                         targets=[["0.5", "1"], ["0.25", "0"]],
+                         target_names=["Xvalence", "energy"])
+        assert (tmp_path / "val_labels.txt").read_text() == (
+            "Id,Xvalence,energy\nX1,0.5,1.0\n2,0.25,0.0\n")
+        write_lab_layout(tmp_path, self.specs(), ["1", "2"], split="Xtest",
+                         genres=["Xmas", "Rock, Pop"])
+        assert load_genre_spectrograms(tmp_path, split="Xtest").target.tolist() == [
+            "Xmas", "Rock, Pop"]
+
+    @pytest.mark.parametrize(
+        "kwargs, message",
+        [
+            (dict(ids=[]), "got 2 spectrograms but 0 ids; pass one id each"),
+            (dict(ids=["1", "a/b"]), "id 'a/b' must not contain '.', '/' or '\\'"),
+            (dict(ids=["1", "a\\b"]), "id 'a\\\\b' must not contain '.', '/' or '\\'"),
+            (dict(ids=["1", "a,b"]),
+             "id 'a,b' must be non-empty and contain no TAB, comma or newline"),
+            (dict(split=""), "split must be a plain folder name such as 'train', got ''"),
+            (dict(genres=["A", "B"], targets=[[0.0], [1.0]]),
+             "pass genres or targets, not both (one labels file per split)"),
+            (dict(targets=[[0.0], [np.inf]]), "targets hold NaN or infinite values"),
+            (dict(targets=[[0.0], [1.0]], target_names=["a,b"]),
+             "target name 'a,b' must be non-empty and contain no TAB, comma or newline"),
+            (dict(target_names=["a"]), "target_names needs targets"),
+        ],
+    )
+    def test_error_messages(self, tmp_path, kwargs, message):
+        args = dict(ids=["1", "2"])
+        args.update(kwargs)
+        with pytest.raises(ValueError) as err:
+            write_lab_layout(tmp_path, self.specs(), **args)
+        assert str(err.value) == message
+
+    def test_nothing_to_write(self, tmp_path):
+        with pytest.raises(ValueError) as err:
+            write_lab_layout(tmp_path, [], [])
+        assert str(err.value) == "no spectrograms to write"
