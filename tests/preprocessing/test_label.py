@@ -72,6 +72,42 @@ class TestLabelTransformer:
         lt = LabelTransformer().fit(["a"])
         assert lt.transform([]).shape == (0,)
 
+    def test_column_vectors_warn_as_in_scikit_learn(self):
+        from sklearn.exceptions import DataConversionWarning
+
+        lt = LabelTransformer().fit(["rock", "pop"])
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            codes = lt.transform(np.array([["rock"], ["pop"]]))
+        np.testing.assert_array_equal(codes, [1, 0])
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            labels = lt.inverse_transform(np.array([[1], [0]]))
+        assert labels.tolist() == ["rock", "pop"]
+
+    def test_empty_input_keeps_dtypes(self):
+        lt = LabelTransformer().fit(["rock", "pop"])
+        assert lt.transform([]).dtype == np.int64
+        empty = lt.inverse_transform([])
+        assert empty.shape == (0,) and empty.dtype == lt.classes_.dtype
+
+    def test_unseen_label_of_another_type(self):
+        lt = LabelTransformer().fit(np.array(["rock", "pop"], dtype=object))
+        with pytest.raises(ValueError, match=r"unseen in fit: \[1\]; known classes are "
+                                             r"\['pop', 'rock'\]"):
+            lt.transform(np.array(["rock", 1], dtype=object))
+
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    def test_whole_float_codes(self, dtype):
+        lt = LabelTransformer().fit(["rock", "pop"])
+        codes = np.array([1.0, 0.0, 1.0], dtype=dtype)
+        assert lt.inverse_transform(codes).tolist() == ["rock", "pop", "rock"]
+
+    @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf % 1
+    @pytest.mark.parametrize("codes", [["a"], [True, False], [np.nan], [np.inf], [0.5]])
+    def test_codes_that_are_not_integers(self, codes):
+        lt = LabelTransformer().fit(["rock", "pop"])
+        with pytest.raises(ValueError, match="codes must be integers, got dtype"):
+            lt.inverse_transform(np.array(codes))
+
     def test_invalid_mapping_param(self):
         with pytest.raises(InvalidParameterError, match="mapping"):
             LabelTransformer(mapping=["rock"]).fit(["rock"])
@@ -82,8 +118,8 @@ class TestLabelTransformer:
 
     def test_tags_say_labels_only(self):
         tags = LabelTransformer().__sklearn_tags__()
-        assert not tags.input_tags.two_d_array
-        assert tags.target_tags.one_d_labels
+        assert tags.input_tags.two_d_array is False
+        assert tags.target_tags.one_d_labels is True
 
     @HYPOTHESIS
     @given(
