@@ -8,8 +8,13 @@ from sklearn.model_selection import GridSearchCV
 from spectroclf import CNNClassifier, CNNRegressor, LSTMClassifier, LSTMRegressor
 from spectroclf.datasets import SpectrogramFiles
 from spectroclf.metrics import spearman_score
-from spectroclf.nets._augment import AugmentCollate, crop_windows
-from spectroclf.nets._data import SpectrogramDataset
+from spectroclf.nets._augment import (
+    Augmentation,
+    AugmentCollate,
+    CentreCrop,
+    crop_windows,
+)
+from spectroclf.nets._data import SpectrogramDataset, pad_collate
 
 AUGMENTED = {"crop_frames": 6, "time_mask": 2, "freq_mask": 2, "mixup": 0.4}
 
@@ -226,3 +231,134 @@ class TestBadInput:
         X, y = make_ragged()
         with pytest.raises(ValueError, match=f"'{param}' parameter"):
             CNNClassifier(**{param: value}, max_epochs=1).fit(X, y)
+
+
+class TestAugmentationDetails:
+    """What each parameter does to the batches, at the edges (from mutation testing)."""
+
+    @staticmethod
+    def collates(lengths=(20, 12), n_bins=5, fill=None, n_classes=3, **params):
+        return Augmentation(**params).collates(np.array(lengths), n_bins=n_bins,
+                                               fill=fill, n_classes=n_classes)
+
+    def test_no_augmentation_by_default(self):
+        assert self.collates() == (pad_collate, pad_collate)
+
+    @pytest.mark.parametrize("params", [dict(time_mask=2), dict(freq_mask=2),
+                                        dict(mixup=0.4), dict(crop_frames=6)])
+    def test_each_parameter_alone_augments(self, params):
+        train, valid = self.collates(fill=np.full(5, 7.0, np.float32), **params)
+        assert isinstance(train, AugmentCollate)
+        changed = False
+        for seed in range(20):
+            torch.manual_seed(seed)
+            Xi, y = train([(torch.zeros(20, 5), 0), (torch.ones(12, 5), 1)])
+            if "crop_frames" in params:
+                assert Xi["X"].shape == (2, 6, 5) and Xi["lengths"].tolist() == [6, 6]
+            if "mixup" in params:
+                assert y.shape == (2, 3)  # one-hot, mixed
+            changed |= bool((Xi["X"] == 7).any()) or "mixup" in params or (
+                "crop_frames" in params)
+        assert changed  # masks hold the fill (the training mean)
+        assert valid is pad_collate or isinstance(valid, CentreCrop)
+        assert isinstance(valid, CentreCrop) == ("crop_frames" in params)
+
+    def test_crop_as_long_as_the_longest_clip_is_allowed(self):
+        train, _ = self.collates(crop_frames=20)
+        Xi, _ = train([(torch.zeros(20, 5), 0)])
+        assert Xi["X"].shape == (1, 20, 5)
+
+    def test_messages(self):
+        with pytest.raises(ValueError) as err:
+            self.collates(crop_frames=21)
+        assert str(err.value) == (
+            "crop_frames=21 is longer than every training clip (the longest has 20 "
+            "frames); use crop_frames <= 20, or None to train on whole clips")
+        with pytest.raises(ValueError) as err:
+            self.collates(time_mask=20)
+        assert str(err.value) == (
+            "time_mask=20 is as wide as the spectrograms it masks (20 frames); use a "
+            "mask narrower than that")
+        with pytest.raises(ValueError) as err:
+            self.collates(crop_frames=4, time_mask=4)
+        assert "(4 frames per crop); use a mask narrower than that" in str(err.value)
+
+    def test_crops_and_masks_reach_every_position(self):
+        """Crop starts and mask runs are uniform over every position that fits."""
+        crop_starts, mask_runs = set(), set()
+        for seed in range(300):
+            torch.manual_seed(seed)
+            x = torch.arange(10, dtype=torch.float32)[:, None].repeat(1, 3)
+            Xi, _ = AugmentCollate(crop_frames=7)([(x, 0)])
+            assert Xi["X"].shape == (1, 7, 3)
+            crop_starts.add(int(Xi["X"][0, 0, 0]))
+            torch.manual_seed(seed)
+            Xi, _ = AugmentCollate(time_mask=3, fill=np.full(3, -1.0))([(x, 0)])
+            rows = torch.nonzero(Xi["X"][0, :, 0] == -1).ravel().tolist()
+            if rows:
+                assert rows == list(range(rows[0], rows[0] + len(rows)))
+                mask_runs.add((rows[0], len(rows)))
+        assert crop_starts == set(range(4))  # 0..10-7
+        for width in (1, 2, 3):
+            assert {s for s, w in mask_runs if w == width} == set(range(11 - width))
+
+    def test_mask_draws(self):
+        """A mask's width is uniform in [0, time_mask], its start uniform over the
+        starts at which it fits: replayed draw by draw from the same seed."""
+        for seed in range(60):
+            torch.manual_seed(seed)
+            x = torch.zeros(10, 3)
+            Xi, _ = AugmentCollate(time_mask=3, fill=np.full(3, -1.0))([(x, 0)])
+            rows = torch.nonzero(Xi["X"][0, :, 0] == -1).ravel().tolist()
+            torch.manual_seed(seed)
+            width = int(torch.randint(0, 4, ()).item())
+            start = int(torch.randint(0, 10 - width + 1, ()).item()) if width else 0
+            assert rows == list(range(start, start + width))
+
+    def test_mixup_mixes_batches_of_two_not_one(self):
+        torch.manual_seed(0)
+        _, y = AugmentCollate(mixup=0.4, n_classes=3)([(torch.zeros(3, 2), 2)])
+        assert y.tolist() == [2]  # a single clip has nothing to mix with
+        _, y = AugmentCollate(mixup=0.4, n_classes=3)(
+            [(torch.zeros(3, 2), 0), (torch.zeros(3, 2), 1)])
+        assert y.shape == (2, 3)  # one-hot over every class, not only those present
+        torch.testing.assert_close(y.sum(1), torch.ones(2))
+
+    def test_mixup_is_the_convex_combination_with_padding_at_the_fill(self):
+        fill = np.array([5.0, -5.0], np.float32)
+        batch = [(torch.ones(2, 2), np.float32(0)), (torch.full((4, 2), 3.0), np.float32(1))]
+        for seed in range(5):
+            torch.manual_seed(seed)
+            Xi, y = AugmentCollate(mixup=0.5, fill=fill)(batch)
+            torch.manual_seed(seed)  # the same draws: lam, then the permutation
+            lam = float(torch.distributions.Beta(0.5, 0.5).sample())
+            perm = torch.randperm(2)
+            X = torch.stack([torch.cat([torch.ones(2, 2), torch.tensor(fill).repeat(2, 1)]),
+                             torch.full((4, 2), 3.0)])
+            torch.testing.assert_close(Xi["X"], lam * X + (1 - lam) * X[perm])
+            torch.testing.assert_close(y, lam * torch.tensor([0.0, 1.0])
+                                       + (1 - lam) * torch.tensor([0.0, 1.0])[perm])
+            lengths = torch.tensor([2, 4])
+            assert Xi["lengths"].tolist() == torch.maximum(lengths, lengths[perm]).tolist()
+
+    def test_centre_crop_keeps_short_clips_whole(self):
+        Xi, _ = CentreCrop(6)([(torch.arange(4.0)[:, None], 0), (torch.arange(10.0)[:, None], 1)])
+        assert Xi["lengths"].tolist() == [4, 6]
+        assert Xi["X"][0, :, 0].tolist() == [0, 1, 2, 3, 0, 0]
+        assert Xi["X"][1, :, 0].tolist() == [2, 3, 4, 5, 6, 7]
+
+    def test_crop_windows_exactly(self):
+        owner, starts = crop_windows([20, 5], 8)  # hop 4, and a crop ending at the end
+        assert owner.tolist() == [0, 0, 0, 0, 1]
+        assert starts.tolist() == [0, 4, 8, 12, 0]
+        _, starts = crop_windows([5], 2)  # hop 1
+        assert starts.tolist() == [0, 1, 2, 3]
+        owner, starts = crop_windows([], 4)
+        assert owner.dtype == starts.dtype == np.int64 and owner.size == 0
+
+    def test_crop_averaged_probabilities_keep_the_nets_dtype(self, make_ragged):
+        X, y = make_ragged()
+        X = [np.tile(x, (2, 1)) for x in X]
+        clf = LSTMClassifier(hidden_size=8, crop_frames=6, max_epochs=1,
+                             random_state=0).fit(X, y)
+        assert clf.predict_proba(X).dtype == np.float32
