@@ -22,7 +22,10 @@ __all__ = ["check_spectrograms"]
 
 
 def _is_spectrogram_list(X):
-    """Whether X is a list/tuple of 2-D array-likes (the ragged form)."""
+    """Whether X is a list/tuple of 2-D array-likes (the ragged form), or a 1-D
+    object array of them (e.g. a pandas column's ``.values``)."""
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
+        X = list(X)
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
     first = X[0]

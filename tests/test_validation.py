@@ -1,4 +1,4 @@
-"""Tests of spectroclf/_validation.py: the transposed-input hint (#24)."""
+"""Tests of spectroclf/_validation.py: the transposed-input hint (#24), object arrays."""
 
 import numpy as np
 import pytest
@@ -38,3 +38,19 @@ def test_predict_on_a_transposed_clip():
     with pytest.raises(ValueError) as info:  # 40 bins, not 12: no hint
         clf.predict([np.zeros((30, 40), np.float32)])
     assert "transposed" not in str(info.value)
+
+
+def test_object_array_of_ragged_clips_is_read_as_a_list():
+    """A pandas column of spectrograms (``df["spec"].values``) is a 1-D object array."""
+    from spectroclf._validation import check_spectrograms
+
+    X = np.empty(4, dtype=object)
+    for i in range(4):
+        X[i] = np.random.default_rng(i).random((5 + i, 6))
+    est = LSTMClassifier()
+    specs = check_spectrograms(X, estimator=est, reset=True)
+    assert [S.shape for S in specs] == [(5, 6), (6, 6), (7, 6), (8, 6)]
+    assert all(S.dtype == np.float32 for S in specs) and est.n_features_in_ == 6
+    clf = LSTMClassifier(hidden_size=4, max_epochs=1, random_state=0)
+    proba = clf.fit(X, ["a", "b", "a", "b"]).predict_proba(X)
+    np.testing.assert_array_equal(proba, clf.predict_proba(list(X)))

@@ -120,8 +120,6 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         if isinstance(X, (str, os.PathLike)):
             raise ValueError(f"X is a single path {str(X)!r}; pass a list: [path]")
         if self._has_paths(X):
-            if len(X) == 0:
-                raise ValueError("X is empty: expected at least one file")
             if self.lazy:
                 for i, x in enumerate(X):
                     if not _is_path(x):
@@ -146,10 +144,8 @@ class SpectrogramLoader(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             out.append(np.array(self._select(S, i)))
         if tabular:
             return np.vstack(out)
-        if isinstance(X, np.ndarray) or (
-            not isinstance(X, (list, tuple, dict)) and np.ndim(X) == 3
-        ):
-            return np.stack(out)
+        if not isinstance(X, (list, tuple, dict)) and np.ndim(X) == 3:
+            return np.stack(out)  # an array of clips (a 1-D object array stays a list)
         return out
 
     def get_feature_names_out(self, input_features=None):

@@ -137,3 +137,48 @@ class TestLazy:
         files = SpectrogramLoader(lazy=True).transform(paths)
         with pytest.raises(ValueError, match="2.fused.full.npy"):
             CNNClassifier(channels=(4,), max_epochs=1).fit(files, y)
+
+
+class TestLoaderDetails:
+    """Containers, messages and tags (from mutation testing)."""
+
+    def test_object_array_of_clips_is_a_list(self):
+        """A 1-D object array of ragged clips (a pandas column's ``.values``)."""
+        X = np.empty(3, dtype=object)
+        for i in range(3):
+            X[i] = np.full((4 + i, 140), i, dtype=np.float64)
+        out = SpectrogramLoader(feature="chroma").fit_transform(X)
+        assert isinstance(out, list) and [S.shape for S in out] == [(4, 12), (5, 12), (6, 12)]
+        assert all(S.dtype == np.float32 for S in out)
+        stacked = SpectrogramLoader().fit_transform(np.zeros((2, 4, 140)))
+        assert isinstance(stacked, np.ndarray) and stacked.shape == (2, 4, 140)
+
+    def test_single_path_message(self, tmp_path):
+        path = str(tmp_path / "1.npy")
+        for call in (SpectrogramLoader().transform, SpectrogramLoader().fit):
+            with pytest.raises(ValueError) as err:
+                call(path)
+            assert str(err.value) == f"X is a single path {path!r}; pass a list: [path]"
+
+    def test_lazy_message(self, tmp_path):
+        path = tmp_path / "1.npy"
+        np.save(path, np.zeros((140, 5), np.float32))
+        with pytest.raises(ValueError) as err:
+            SpectrogramLoader(lazy=True).transform([str(path), np.zeros((5, 140))])
+        assert str(err.value) == (
+            "lazy=True reads files when they are needed, but sample 1 is a ndarray, "
+            "not a path; pass only paths, or lazy=False")
+
+    def test_mixed_list_errors_name_the_sample(self, tmp_path):
+        path = tmp_path / "1.npy"
+        np.save(path, np.zeros((140, 5), np.float32))
+        with pytest.raises(ValueError, match=r"^sample 1: "):
+            SpectrogramLoader(feature="mel").transform([str(path), np.zeros((5, 12))])
+
+    def test_tags(self):
+        from sklearn.utils import get_tags
+
+        tags = get_tags(SpectrogramLoader())
+        assert tags.input_tags.string is True and tags.input_tags.three_d_array is True
+        assert tags.input_tags.dict is True and tags.requires_fit is False
+        assert tags.transformer_tags.preserves_dtype == ["float32"]
