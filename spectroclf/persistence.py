@@ -159,6 +159,17 @@ def _params_payload(estimator, notes):
                     "on load means 'adam'); set it again to train further"
                 )
                 value = None
+        elif name == "criterion" and isinstance(value, type):
+            if getattr(torch.nn, value.__name__, None) is value:
+                value = f"torch.nn.{value.__name__}"
+            else:
+                notes.append(
+                    f"params['criterion']: the custom loss class "
+                    f"{value.__module__}.{value.__qualname__} was not saved (None on "
+                    "load means the estimator's default loss); set it again to "
+                    "train further"
+                )
+                value = None
         elif name == "random_state" and isinstance(value, np.random.RandomState):
             notes.append(
                 "params['random_state']: a RandomState instance was not saved (None)"
@@ -205,6 +216,14 @@ def _restore_params(cls, params, notes, path):
         if not (isinstance(found, type) and issubclass(found, torch.optim.Optimizer)):
             raise _damaged(path, "params['optimizer']", f"{opt!r}, not a torch optimizer")
         params["optimizer"] = found
+    loss = params.get("criterion")
+    if loss is None and "criterion" in params:
+        params["criterion"] = valid["criterion"]
+    elif isinstance(loss, str) and loss.startswith("torch.nn."):
+        found = getattr(torch.nn, loss.rsplit(".", 1)[1], None)
+        if not (isinstance(found, type) and issubclass(found, torch.nn.Module)):
+            raise _damaged(path, "params['criterion']", f"{loss!r}, not a torch loss")
+        params["criterion"] = found
     if isinstance(valid.get("channels"), tuple) and isinstance(params.get("channels"), list):
         params["channels"] = tuple(params["channels"])
     try:

@@ -1127,14 +1127,39 @@ class TestLossClass:
         return LSTMRegressor(hidden_size=3, criterion=torch.nn.L1Loss, **FAST).fit(
             X, y.astype(float)), X
 
-    def test_the_class_is_noted(self, tmp_path):
+    def test_a_torch_loss_is_saved_by_name(self, tmp_path):
         est, _ = self._fitted()
         payload = torch.load(save_model(est, tmp_path / "m.pt"), weights_only=True)
-        assert payload["notes"] == ["params['criterion']: a type was saved as its repr"]
+        assert payload["params"]["criterion"] == "torch.nn.L1Loss"
+        assert payload["notes"] == []
 
-    @pytest.mark.xfail(raises=ValueError, strict=True,
-                       reason="bug: save_model stores the class as its repr, which "
-                              "load_model then refuses as a damaged params['criterion']")
+    def test_a_custom_loss_class_is_noted_and_loads_as_the_default(self, tmp_path):
+        class MyLoss(torch.nn.L1Loss):
+            pass
+
+        X, y = _data()
+        est = LSTMRegressor(hidden_size=3, criterion=MyLoss, **FAST).fit(X, y.astype(float))
+        path = save_model(est, tmp_path / "m.pt")
+        payload = torch.load(path, weights_only=True)
+        assert payload["params"]["criterion"] is None
+        assert payload["notes"] == [
+            "params['criterion']: the custom loss class "
+            f"{MyLoss.__module__}.{MyLoss.__qualname__} was not saved (None on load "
+            "means the estimator's default loss); set it again to train further"]
+        loaded = load_model(path)
+        assert loaded.criterion == "mse"
+        _assert_same(est, loaded, X)
+
+    def test_a_tampered_loss_name_is_refused(self, tmp_path):
+        est, _ = self._fitted()
+        path = save_model(est, tmp_path / "m.pt")
+        payload = torch.load(path, weights_only=True)
+        payload["params"]["criterion"] = "torch.nn.Linear2"
+        torch.save(payload, path)
+        with pytest.raises(ValueError, match=r"entry params\['criterion'\] is "
+                                             r"'torch.nn.Linear2', not a torch loss"):
+            load_model(path)
+
     def test_round_trips(self, tmp_path):
         est, X = self._fitted()
         loaded = load_model(save_model(est, tmp_path / "m.pt"))
