@@ -44,6 +44,8 @@ A file with a larger ``format_version`` than this spectroclf reads is
 refused with a message asking to upgrade; older versions stay readable.
 """
 
+import decimal
+import numbers
 import os
 import warnings
 import zipfile
@@ -102,6 +104,13 @@ def _plain(value, where, notes):
     for base in (int, float, str):  # subclasses, e.g. an IntEnum
         if isinstance(value, base):
             return base(value)
+    if isinstance(value, numbers.Integral):  # other numbers: a Fraction, a Decimal
+        return int(value)
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
+        return float(value)
+    if isinstance(value, range) or (hasattr(value, "__array__")
+                                    and not isinstance(value, torch.Tensor)):
+        value = np.asarray(value)  # array-likes (a range, a pandas Series): a list
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, torch.Tensor):

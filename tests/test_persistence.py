@@ -1156,12 +1156,47 @@ class TestLossClass:
         payload = torch.load(path, weights_only=True)
         payload["params"]["criterion"] = "torch.nn.Linear2"
         torch.save(payload, path)
-        with pytest.raises(ValueError, match=r"entry params\['criterion'\] is "
-                                             r"'torch.nn.Linear2', not a torch loss"):
+        with pytest.raises(ValueError, match=rf"{path.name}' is damaged: entry "
+                           r"params\['criterion'\] is 'torch.nn.Linear2', not a torch "
+                           "loss"):
             load_model(path)
+
+    def test_a_value_that_is_no_primitive_is_saved_as_its_repr(self, tmp_path):
+        est, X, _ = _fitted("CNNClassifier")
+        weights = est.class_weight
+        try:
+            est.set_params(class_weight={"pop": complex(2, 1)})  # after fit
+            path = save_model(est, tmp_path / "m.pt")
+        finally:
+            est.set_params(class_weight=weights)
+        payload = torch.load(path, weights_only=True)
+        assert payload["params"]["class_weight"] == {"pop": "(2+1j)"}
+        assert payload["notes"] == [
+            "params['class_weight']['pop']: a complex was saved as its repr"]
 
     def test_round_trips(self, tmp_path):
         est, X = self._fitted()
         loaded = load_model(save_model(est, tmp_path / "m.pt"))
         assert loaded.criterion is torch.nn.L1Loss
+        _assert_same(est, loaded, X)
+
+
+class TestParameterValues:
+    """Parameter values that are neither primitives nor arrays still round-trip."""
+
+    def test_array_likes_and_other_numbers(self, tmp_path):
+        import decimal
+        import fractions
+
+        X, _ = _data()
+        y = np.array(["a", "b"] * (len(X) // 2))
+        est = LSTMClassifier(
+            hidden_size=3, head_hidden=range(2, 3), **FAST,
+            class_weight={"a": fractions.Fraction(1, 2), "b": decimal.Decimal(2)},
+        ).fit(X, y)
+        path = save_model(est, tmp_path / "m.pt")
+        assert torch.load(path, weights_only=True)["notes"] == []
+        loaded = load_model(path)
+        assert loaded.head_hidden == [2]
+        assert loaded.class_weight == {"a": 0.5, "b": 2.0}
         _assert_same(est, loaded, X)
