@@ -55,6 +55,7 @@ MODULES = {
     "datasets._lab": ["tests/datasets/test_lab.py"],
     "nets._data": ["tests/nets/test_data.py"],
     "nets._callbacks": [
+        "tests/nets/test_callbacks.py",
         "tests/nets/test_base.py::TestEarlyStoppingTolerance",
         "tests/nets/test_base.py::test_checkpoint_resumes_to_max_epochs",
         "tests/nets/test_targets.py::TestClassifiers::"
@@ -136,7 +137,7 @@ EQUIVALENT.update({
     **{f"{_P}_restore_params__mutmut_{i}": (
         "the name found is never None: every InvalidParameterError names one of "
         "params (defaults are valid), so next() never falls back")
-       for i in (104, 114, 115, 116)},
+       for i in (153, 163, 164, 165)},
     **{f"{_P}_restore_params__mutmut_{i}": (
         "warnings.warn category None or left out: both are UserWarning")
        for i in (22, 25)},
@@ -307,6 +308,27 @@ EQUIVALENT.update({
     **{f"spectroclf.preprocessing._load.xǁSpectrogramLoaderǁtransform__mutmut_{i}": (
         "np.array(dtype=None) of a sample check_spectrograms already made float32")
        for i in (37, 39)},
+})
+
+_C = "spectroclf.nets._callbacks.x"
+EQUIVALENT.update({
+    **{f"{_C}ǁ_EarlyStoppingǁ__init____mutmut_{i}": (
+        "load_best (None, left out, True): our on_train_end replaces skorch's, the "
+        "only reader of skorch's best weights; load_best=True only copies them")
+       for i in (5, 10, 15)},
+    f"{_C}ǁ_EarlyStoppingǁ__init____mutmut_6": (
+        "monitor left out: skorch's EarlyStopping monitors 'valid_loss' by default"),
+    **{f"{_C}ǁ_EarlyStoppingǁon_train_begin__mutmut_{i}": (
+        "skorch's EarlyStopping.on_train_begin reads neither net nor kwargs")
+       for i in (1, 3)},
+    f"{_C}ǁ_EarlyStoppingǁon_epoch_end__mutmut_15": (
+        "skorch's EarlyStopping.on_epoch_end reads no kwargs"),
+    f"{_C}ǁ_EarlyStoppingǁon_epoch_end__mutmut_4": (
+        "loss <= lowest: a tie-break only; two epochs with exactly equal validation "
+        "losses and different weights do not occur on data"),
+    **{f"{_C}__stopped_early__mutmut_{i}": (
+        "getattr(cb, 'misses_', default): on_train_begin sets misses_ before any "
+        "epoch, so the default is never read") for i in (5, 8, 11)},
 })
 
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",

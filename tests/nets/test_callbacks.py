@@ -1,0 +1,113 @@
+"""Tests of the callbacks the estimators add (spectroclf.nets._callbacks): early
+stopping by an absolute tolerance that restores the lowest validation loss, and
+checkpoints written by one process only."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from spectroclf import LSTMRegressor
+from spectroclf.nets._callbacks import _Checkpoint
+
+
+class _RecordWeights(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("weights", {k: v.detach().clone()
+                                       for k, v in net.module_.state_dict().items()})
+
+
+def _stop_epoch(losses, tol, patience, mode="abs"):
+    """The epoch (1-based) at which the rule stops on these losses, or None."""
+    threshold, misses = np.inf, 0
+    for epoch, loss in enumerate(losses, 1):
+        if loss < threshold:
+            misses = 0
+            threshold = loss - (tol if mode == "abs" else tol * loss)
+        else:
+            misses += 1
+        if misses == patience:
+            return epoch
+    return None
+
+
+def _fit(make_regression, **params):
+    X, y = make_regression(n=60)
+    kw = dict(hidden_size=8, lr=0.05, max_epochs=30, early_stopping=True,
+              validation_fraction=0.25, random_state=0,
+              callbacks=[("record", _RecordWeights())])
+    return LSTMRegressor(**{**kw, **params}).fit(X, y)
+
+
+class TestEarlyStopping:
+    def test_tol_is_an_absolute_improvement(self, make_regression):
+        """It stops after n_iter_no_change epochs that beat the best loss by less
+        than tol (in the loss's units, not relative to it)."""
+        est = _fit(make_regression, tol=0.2, n_iter_no_change=2)
+        losses = est.history_[:, "valid_loss"]
+        assert est.n_epochs_ == _stop_epoch(losses, 0.2, 2) < 30
+        # the data tells the absolute rule from a relative one
+        assert _stop_epoch(losses, 0.2, 2, mode="rel") != est.n_epochs_
+        stopper = dict(est.net_.callbacks_)["early_stopping"]
+        assert stopper.get_params()["tol"] == 0.2
+
+    def test_restores_the_best_epoch_when_it_is_the_one_before_last(self,
+                                                                   make_regression):
+        est = _fit(make_regression, tol=0.0, n_iter_no_change=1)
+        losses = est.history_[:, "valid_loss"]
+        best = int(np.argmin(losses))
+        assert best == len(losses) - 2  # one epoch without improvement, then stop
+        weights = est.history_[best, "weights"]
+        for name, value in est.net_.module_.state_dict().items():
+            torch.testing.assert_close(value, weights[name], rtol=0, atol=0)
+
+    def test_a_loss_that_is_never_finite_keeps_the_last_weights(self, make_regression):
+        """A validation loss that is NaN every epoch (as a diverged fit's, here set
+        by a callback) stops training; there is no best epoch to restore, no error."""
+
+        class Diverged(Callback):
+            def on_epoch_end(self, net, **kwargs):
+                net.history.record("valid_loss", np.nan)
+
+        est = _fit(make_regression, n_iter_no_change=2, max_epochs=6,
+                   callbacks=[("diverged", Diverged()), ("record", _RecordWeights())])
+        losses = est.history_[:, "valid_loss"]
+        assert est.n_epochs_ == 2 and np.isnan(losses).all()
+        last = est.history_[-1, "weights"]
+        for name, value in est.net_.module_.state_dict().items():
+            torch.testing.assert_close(value, last[name], rtol=0, atol=0,
+                                       equal_nan=True)
+
+
+class TestCheckpoint:
+    def _net(self, *, main):
+        module = torch.nn.Linear(2, 1)
+        accelerator = SimpleNamespace(
+            is_main_process=main,
+            unwrap_model=lambda m, keep_fp32_wrapper=False: m)
+        history = [{"epoch": 1, "train_loss": np.float64(0.5)}]
+        return SimpleNamespace(
+            accelerator=accelerator, module_=module,
+            optimizer_=torch.optim.SGD(module.parameters(), lr=0.1),
+            history=SimpleNamespace(to_list=lambda: history))
+
+    def test_only_the_main_process_writes(self, tmp_path):
+        path = tmp_path / "checkpoint.pt"
+        _Checkpoint(path, {"model": "x"}).on_epoch_end(self._net(main=False))
+        assert not path.exists()
+        net = self._net(main=True)
+        _Checkpoint(path, {"model": "x"}).on_epoch_end(net)
+        state = torch.load(path, weights_only=True)
+        assert state["meta"] == {"model": "x"}
+        assert state["history"] == [{"epoch": 1, "train_loss": 0.5}]
+        assert type(state["history"][0]["train_loss"]) is float
+        torch.testing.assert_close(state["module"]["weight"], net.module_.weight.data)
+        assert set(state["optimizer"]) == {"state", "param_groups"}
+        assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
