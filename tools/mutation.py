@@ -331,6 +331,22 @@ EQUIVALENT.update({
         "epoch, so the default is never read") for i in (5, 8, 11)},
 })
 
+_D = "spectroclf.nets._data.x"
+EQUIVALENT.update({
+    **{f"{_D}_pad_collate__mutmut_{i}": (
+        "zip(strict=...): every item of a SpectrogramDataset is an (x, y) pair")
+       for i in (2, 4, 5)},
+    **{f"{_D}_pad_collate__mutmut_{i}": (
+        "torch.tensor of Python ints is int64 (torch.long) by default") for i in (8, 10)},
+    **{f"{_D}ǁLengthBucketSamplerǁ__init____mutmut_{i}": (
+        "lengths are only counted and ordered: ints given as any integer or float "
+        "array sort the same") for i in (5, 7)},
+    f"{_D}ǁLengthBucketSamplerǁ__iter____mutmut_31": (
+        "np.argsort(kind='STABLE'): numpy reads kind case-insensitively"),
+    f"{_D}ǁSpectrogramDatasetǁ__init____mutmut_23": (
+        "np.fromiter without count: the same array, count only preallocates"),
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")

@@ -42,9 +42,43 @@ class TestSpectrogramDataset:
 
     def test_non_contiguous_clip_is_copied_once(self):
         spec = np.arange(12, dtype=np.float32).reshape(2, 6)[:, ::2]
-        x, y = SpectrogramDataset([spec])[0]
+        data = SpectrogramDataset([spec])
+        x, y = data[0]
         assert x.is_contiguous() and y == 0
         np.testing.assert_array_equal(x.numpy(), spec)
+        assert data[0][0] is x  # wrapped once, not at every access
+
+    def test_integer_lengths_and_placeholder_targets(self):
+        data = SpectrogramDataset([np.ones((3, 2), np.float32)] * 2)
+        assert data.lengths.dtype == np.int64 and data.y.dtype == np.int64
+        assert data.y.tolist() == [0, 0]
+        given = SpectrogramDataset([np.ones((3, 2), np.float32)], lengths=[3.0])
+        assert given.lengths.dtype == np.int64 and given.lengths.tolist() == [3]
+        _, yi = pad_collate([data[0], data[1]])
+        assert yi.dtype == torch.int64
+
+    def test_a_lazy_sequence_is_read_per_item(self):
+        """Clips that are not a list (files, say) are read when a batch needs one;
+        with their lengths given, building the dataset reads none."""
+        class Files:
+            def __init__(self):
+                self.reads = []
+
+            def __len__(self):
+                return 3
+
+            def __getitem__(self, i):
+                self.reads.append(i)
+                return np.full((i + 2, 2), i, dtype=np.float32)
+
+        files = Files()
+        data = SpectrogramDataset(files, lengths=[2, 3, 4])
+        assert files.reads == [] and data.lengths.tolist() == [2, 3, 4]
+        x, _ = data[2]
+        assert files.reads == [2]
+        np.testing.assert_array_equal(x.numpy(), np.full((4, 2), 2, np.float32))
+        # without lengths, each clip is read once for its length
+        assert SpectrogramDataset(Files()).lengths.tolist() == [2, 3, 4]
 
     def test_pad_collate(self):
         data = SpectrogramDataset([np.ones((2, 3), np.float32), np.ones((4, 3), np.float32)],
@@ -121,6 +155,29 @@ class TestLengthBucketSampler:
         assert _epoch(LengthBucketSampler(lengths, 2, shuffle=False)) == [[1], [3, 4], [2, 0]]
 
 
+class TestTies:
+    def test_equal_lengths_keep_their_order(self):
+        """The sort by length is stable: clips of one length stay in the (shuffled,
+        here unshuffled) order they came in."""
+        lengths = np.random.default_rng(0).integers(0, 3, size=64)
+        order = sum(_epoch(LengthBucketSampler(lengths, 4, shuffle=False)), [])
+        assert order == sorted(range(64), key=lambda i: (lengths[i], i))
+
+
+class TestDefaultGenerator:
+    def test_seeded_from_the_global_rng_as_random_sampler(self):
+        """Without a generator each epoch takes its seed from torch's global RNG,
+        exactly as torch.utils.data.RandomSampler does."""
+        lengths = _lengths(40)
+        torch.manual_seed(5)
+        default = _epoch(LengthBucketSampler(lengths, 4))
+        torch.manual_seed(5)
+        seed = int(torch.empty((), dtype=torch.int64).random_().item())
+        explicit = LengthBucketSampler(lengths, 4,
+                                       generator=torch.Generator().manual_seed(seed))
+        assert default == _epoch(explicit)
+
+
 class TestBucketedDataLoader:
     def test_subset_lengths_and_batches(self):
         specs = [np.ones((int(m), 2), np.float32) for m in _lengths(50)]
@@ -139,6 +196,59 @@ class TestBucketedDataLoader:
     def test_refuses_other_datasets(self):
         with pytest.raises(TypeError, match="SpectrogramDataset"):
             BucketedDataLoader(TensorDataset(torch.zeros(4, 2)), batch_size=2)
+        with pytest.raises(TypeError) as exc:
+            clip_lengths([np.ones((2, 2))])
+        assert str(exc.value) == (
+            "length bucketing needs a SpectrogramDataset (or a Subset of one); got a list")
+
+    def test_an_empty_subset(self):
+        data = SpectrogramDataset([np.ones((3, 2), np.float32)])
+        lengths = clip_lengths(Subset(data, []))
+        assert lengths.shape == (0,) and lengths.dtype == np.int64
+
+    def _data(self, lengths=(5, 1, 4, 2, 3, 7, 6)):
+        specs = [np.full((m, 2), m, np.float32) for m in lengths]
+        return SpectrogramDataset(specs, np.array(lengths))
+
+    def _batches(self, loader):
+        return [yi.tolist() for _, yi in loader]
+
+    def test_defaults_are_dataloaders(self):
+        """One clip per batch, in length order, none left out (DataLoader's defaults)."""
+        data = self._data()
+        assert self._batches(BucketedDataLoader(data, collate_fn=pad_collate)) == [
+            [1], [2], [3], [4], [5], [6], [7]]
+        # no clip is dropped unless asked
+        loader = BucketedDataLoader(data, batch_size=3, collate_fn=pad_collate)
+        assert self._batches(loader) == [[1], [2, 3, 4], [5, 6, 7]]
+
+    def test_shuffle_and_generator_reach_the_sampler(self):
+        data = self._data(tuple(range(1, 41)))
+
+        def batches(seed, global_seed, **kwargs):
+            torch.manual_seed(global_seed)  # must not matter with a generator
+            loader = BucketedDataLoader(data, batch_size=4, collate_fn=pad_collate,
+                                        generator=torch.Generator().manual_seed(seed),
+                                        **kwargs)
+            return self._batches(loader)
+
+        shuffled = batches(0, 1, shuffle=True)
+        assert shuffled == batches(0, 2, shuffle=True)
+        assert shuffled != batches(1, 1, shuffle=True)
+        assert sorted(sum(shuffled, [])) == list(range(1, 41))
+        assert shuffled != sorted(shuffled)  # the batches come in a random order
+        assert batches(0, 1, shuffle=False) == [list(range(i, i + 4))
+                                                for i in range(1, 41, 4)]
+
+    def test_a_generator_leaves_the_global_rng_alone(self):
+        loader = BucketedDataLoader(self._data(), batch_size=2, shuffle=True,
+                                    collate_fn=pad_collate,
+                                    generator=torch.Generator().manual_seed(0))
+        torch.manual_seed(123)
+        expected = torch.rand(1)
+        torch.manual_seed(123)
+        self._batches(loader)
+        assert torch.rand(1) == expected
 
 
 class TestBucketByLength:
