@@ -66,7 +66,9 @@ MODULES = {
         "tests/test_reliability.py::TestCheckpoint::"
         "test_checkpoint_of_another_model_is_refused",
     ],
-    "nets._custom": ["tests/nets/test_custom.py"],
+    # the classes of test_custom.py (its scikit-learn checks take minutes)
+    "nets._custom": ["tests/nets/test_custom.py::TestNetClassifier",
+                     "tests/nets/test_custom.py::TestNetRegressor"],
     "nets._targets": ["tests/nets/test_targets.py"],
     "nets._base": ["tests/nets/test_base.py", "tests/nets/test_targets.py",
                    "tests/test_reliability.py"],

@@ -104,11 +104,56 @@ class TestNetClassifier:
         with pytest.raises((TypeError, ValueError), match="module"):
             NetClassifier(module=module, max_epochs=1).fit(X, y)
 
+    def test_a_class_that_is_no_module(self, make_ragged):
+        X, y = make_ragged()
+        with pytest.raises(TypeError) as exc:
+            NetClassifier(module=dict, max_epochs=1).fit(X, y)
+        assert str(exc.value) == (
+            "module must be a torch.nn.Module class (not an instance), got <class "
+            "'dict'>; it is built in fit as module(n_bins=..., n_outputs=..., "
+            "**module_params)")
+
+    @pytest.mark.parametrize("cls, own", [
+        (NetClassifier, {"class_weight": "balanced"}),
+        (NetRegressor, {"target_weights": [1.0, 0.5]}),
+    ])
+    def test_every_parameter_is_stored(self, cls, own):
+        params = {
+            "module": MeanMLP, "module_params": {"hidden": 3}, "lr": 0.1,
+            "max_epochs": 2, "batch_size": 4, "bucket_by_length": True,
+            "optimizer": "sgd", "weight_decay": 0.5, "validation_fraction": 0.2,
+            "early_stopping": True, "n_iter_no_change": 2, "tol": 0.5,
+            "callbacks": ["cb"], "checkpoint": "ck", "init_from": "est",
+            "freeze": True, "device": "cpu", "accelerator": "acc", "amp": "bfloat16",
+            "random_state": 3, "verbose": 2, "criterion": "l1", **own,
+        }
+        if cls is NetClassifier:
+            params["criterion"] = torch.nn.CrossEntropyLoss
+        assert cls(**params).get_params(deep=False) == params
+
     def test_save_model_refuses_code_with_a_reason(self, make_ragged, tmp_path):
         X, y = make_ragged()
         clf = NetClassifier(module=MeanMLP, max_epochs=1, random_state=0).fit(X, y)
         with pytest.raises(TypeError, match="module class of yours.*joblib"):
             save_model(clf, tmp_path / "m.pt")
+
+    @pytest.mark.parametrize("cls, own", [
+        (NetClassifier, {"class_weight": None, "criterion": "cross_entropy",
+                         "max_epochs": 30}),
+        (NetRegressor, {"criterion": "mse", "target_weights": None, "max_epochs": 15}),
+    ])
+    def test_documented_defaults(self, cls, own):
+        """The defaults the docstrings state (``module`` has none)."""
+        assert cls(module=MeanMLP).get_params(deep=False) == {
+            "module": MeanMLP, "module_params": None, "accelerator": None, "amp": "auto",
+            "batch_size": 32, "bucket_by_length": False, "callbacks": None,
+            "checkpoint": None, "device": "auto", "early_stopping": False, "freeze": False,
+            "init_from": None, "lr": 0.001, "n_iter_no_change": 5, "optimizer": "adam",
+            "random_state": None, "tol": 0.0001, "validation_fraction": None, "verbose": 0,
+            "weight_decay": 0.0, **own,
+        }
+        assert f"max_epochs : int, default={own['max_epochs']}" in cls.__doc__
+        assert "lr : float, default=0.001" in cls.__doc__
 
 
 class TestNetRegressor:
@@ -141,3 +186,4 @@ class TestNetRegressor:
         with pytest.raises(ValueError, match=r"\(8, 5\) in init_from vs \(4, 5\) here"):
             NetRegressor(module=MeanMLP, module_params={"hidden": 4}, init_from=clf,
                          max_epochs=1).fit(X, np.arange(len(X), dtype=float))
+
