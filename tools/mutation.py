@@ -349,6 +349,25 @@ EQUIVALENT.update({
         "np.fromiter without count: the same array, count only preallocates"),
 })
 
+EQUIVALENT.update({
+    **{f"spectroclf.preprocessing._beat.x__sync_clip__mutmut_{i}": (
+        "len(S) <= 2 / < 3: beat tracking splits no 2-frame clip, so its one segment "
+        "is the whole clip, as reducing it directly gives") for i in (2, 3)},
+    "spectroclf.preprocessing._beat.x__sync_clip__mutmut_15": (
+        "always S[:, :n_mels]: a slice past the last column of a narrower S is all of S"),
+    "spectroclf.preprocessing._beat.x__sync_clip__mutmut_17": (
+        "S.shape[1] > n_mels: S[:, :n_mels] of an n_mels-column S is S"),
+    "spectroclf.preprocessing._beat.xǁBeatSyncǁtransform__mutmut_10": (
+        "tabular and ...: clips without memory or n_jobs then go through map_cached "
+        "with one job, the same calls in order and the same values"),
+    **{f"spectroclf.preprocessing._beat.xǁBeatSyncǁ_warn_if_synced__mutmut_{i}": (
+        "warnings.warn category None or left out: both are UserWarning")
+       for i in (14, 17)},
+    **{f"spectroclf.preprocessing._beat.xǁBeatSyncǁ_warn_if_synced__mutmut_{i}": (
+        "stacklevel only: checked by test_warns_with_the_median_frame_count, which "
+        "cannot pass under mutmut's trampolines (deselected there)") for i in (18, 31)},
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")

@@ -195,3 +195,89 @@ class TestCache:
         for a, b in zip(BeatSync().fit_transform(clips),
                         BeatSync(n_jobs=2).fit_transform(clips), strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+class TestBeatSyncDetails:
+    """The warning, the onset columns, the parallel path and the tags (from mutation
+    testing)."""
+
+    def test_warning_in_full(self):
+        rng = np.random.default_rng(0)
+        specs = [rng.normal(-40, 10, (n, 140)).astype(np.float32) for n in (50, 60, 70)]
+        with pytest.warns(UserWarning) as record:
+            BeatSync().fit_transform(specs)
+        assert [str(w.message) for w in record] == [
+            "BeatSync: the spectrograms have a median of 60 frames (1.4 s at sr=22050, "
+            "hop_length=512); they look beat-synchronous already (one frame per beat, "
+            "like the lab's genre_beat folder), and syncing them again merges beats. "
+            "Start from full-length spectrograms (the lab's genre folder) or leave "
+            "BeatSync out; if your clips are just that short, ignore this warning"]
+
+    @pytest.mark.parametrize("n_frames, warns", [(1, False), (2, True), (99, True),
+                                                  (100, False)])
+    def test_warning_bounds(self, n_frames, warns):
+        """From 2 frames up to 3 s of frames (exclusive): 100 frames at sr=1000, hop 30."""
+        import warnings
+
+        specs = [np.random.default_rng(i).random((n_frames, 12)).astype(np.float32)
+                 for i in range(3)]
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            BeatSync(sr=1000, hop_length=30).fit_transform(specs)
+        messages = [str(w.message) for w in record if "BeatSync:" in str(w.message)]
+        assert bool(messages) == warns
+        if warns:
+            assert f"({n_frames * 30 / 1000:.1f} s at sr=1000, hop_length=30)" in messages[0]
+
+    @pytest.mark.parametrize("n_bins, onset_bins", [(140, 128), (128, 128), (12, 12)])
+    def test_beats_tracked_on_the_mel_columns_at_sr_and_hop(self, monkeypatch, n_bins,
+                                                            onset_bins):
+        from spectroclf import features
+
+        calls = []
+        beat_frames = features.beat_frames
+
+        def spy(*, S, sr, hop_length):
+            calls.append((S.shape[1], sr, hop_length))
+            return beat_frames(S=S, sr=sr, hop_length=hop_length)
+
+        monkeypatch.setattr(features, "beat_frames", spy)
+        S = np.random.default_rng(0).random((300, n_bins)).astype(np.float32)
+        BeatSync(sr=16000, hop_length=256).fit_transform([S])
+        assert calls == [(onset_bins, 16000, 256)]
+
+    def test_n_jobs_spreads_the_clips(self, monkeypatch):
+        import threading
+        import time
+
+        from joblib import parallel_config
+
+        from spectroclf import features
+
+        threads = set()
+        beat_frames = features.beat_frames
+
+        def spy(**kwargs):
+            threads.add(threading.get_ident())
+            time.sleep(0.05)
+            return beat_frames(**kwargs)
+
+        monkeypatch.setattr(features, "beat_frames", spy)
+        specs = [np.random.default_rng(i).random((200, 140)).astype(np.float32)
+                 for i in range(6)]
+        with parallel_config(backend="threading"):
+            serial = BeatSync().fit_transform(specs)
+            assert len(threads) == 1
+            threads.clear()
+            parallel = BeatSync(n_jobs=2).fit_transform(specs)
+        assert len(threads) == 2
+        for a, b in zip(serial, parallel, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+    def test_tags(self):
+        from sklearn.utils import get_tags
+
+        tags = get_tags(BeatSync())
+        assert tags.input_tags.three_d_array is True and tags.input_tags.dict is True
+        assert tags.requires_fit is False
+        assert tags.transformer_tags.preserves_dtype == ["float32"]
