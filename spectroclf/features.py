@@ -219,7 +219,7 @@ def _check_y(y):
         )
     if y.size == 0:
         raise ValueError("y is empty (0 samples)")
-    if not np.issubdtype(y.dtype, np.floating):
+    if y.dtype not in (np.float32, np.float64):  # integers, float16: what librosa takes
         y = y.astype(np.float32)
     return y
 

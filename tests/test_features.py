@@ -205,9 +205,6 @@ class TestSpectrograms:
         np.testing.assert_array_equal(F.melspectrogram(y=y),
                                       expected.astype(np.float32))
 
-    @pytest.mark.xfail(raises=TypeError, strict=True,
-                       reason="bug: a float16 waveform is passed on uncast, and "
-                              "librosa's resampler (soxr) refuses float16")
     def test_float16_waveform_as_float32(self):
         y = tone(440.0, 0.5).astype(np.float16)
         np.testing.assert_array_equal(F.fused_spectrogram(y=y),
