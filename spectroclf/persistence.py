@@ -104,9 +104,7 @@ def _plain(value, where, notes):
     for base in (int, float, str):  # subclasses, e.g. an IntEnum
         if isinstance(value, base):
             return base(value)
-    if isinstance(value, numbers.Integral):  # other numbers: a Fraction, a Decimal
-        return int(value)
-    if isinstance(value, (numbers.Real, decimal.Decimal)):
+    if isinstance(value, (numbers.Real, decimal.Decimal)):  # a Fraction, a Decimal
         return float(value)
     if isinstance(value, range) or (hasattr(value, "__array__")
                                     and not isinstance(value, torch.Tensor)):

@@ -1200,3 +1200,14 @@ class TestParameterValues:
         assert loaded.head_hidden == [2]
         assert loaded.class_weight == {"a": 0.5, "b": 2.0}
         _assert_same(est, loaded, X)
+
+    def test_objects_with_an_array_interface_become_lists(self):
+        from spectroclf.persistence import _plain
+
+        class Column:  # e.g. a pandas Series
+            def __array__(self, dtype=None, copy=None):
+                return np.array([3, 1, 2])
+
+        notes = []
+        assert _plain({"w": Column()}, "params['x']", notes) == {"w": [3, 1, 2]}
+        assert notes == []
