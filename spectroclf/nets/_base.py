@@ -58,7 +58,7 @@ from ..utils import (
 )
 from ._accelerate import accelerated_net_class, unwrap_module
 from ._amp import amp_net_class, resolve_amp
-from ._callbacks import _Checkpoint, _EarlyStopping, _stopped_early
+from ._callbacks import _Checkpoint, _Diverged, _EarlyStopping, _stopped_early
 from ._data import BucketedDataLoader, SpectrogramDataset, pad_collate
 
 _OPTIMIZERS = {
@@ -350,9 +350,13 @@ class _SpectrogramNet(BaseEstimator):
             return 0.1
         return self.validation_fraction
 
-    def _callbacks(self, target):
-        """The target's scores, the user's callbacks, early stopping, progress."""
+    def _callbacks(self, target, amp_dtype):
+        """The divergence check, the target's scores, the user's callbacks, early
+        stopping, progress."""
         first, last = target.callbacks(self, validating=self._validation_fraction() is not None)
+        hint = f"lower lr (now {self.lr:g})" + (
+            f" or train in float32 (amp=False; now {amp_dtype})" if amp_dtype else "")
+        first = [("divergence_check", _Diverged(hint)), *first]
         callbacks = [(f"user_{i}", cb) if not isinstance(cb, tuple) else cb
                      for i, cb in enumerate(copy.deepcopy(self.callbacks or []))]
         if self.early_stopping:
@@ -374,6 +378,7 @@ class _SpectrogramNet(BaseEstimator):
         kwargs = {f"optimizer__{k}": v for k, v in optimizer_kwargs.items()}
         kwargs.update(spec.target.net_kwargs(self, spec.y_enc))
         net_class, device = spec.target.net_class, self.device_
+        amp_dtype = None
         if self.accelerator is not None:  # the accelerator places the network
             net_class, device = accelerated_net_class(net_class), None
             kwargs["accelerator"] = self.accelerator
@@ -384,7 +389,7 @@ class _SpectrogramNet(BaseEstimator):
                 )
         else:
             net_class = amp_net_class(net_class)
-            resolve_amp(self.amp, device)  # refuse amp=True on other devices now
+            amp_dtype = resolve_amp(self.amp, device)  # refuses amp=True on other devices
             kwargs["amp"] = self.amp
         if self.bucket_by_length:
             kwargs["iterator_train"] = BucketedDataLoader
@@ -404,7 +409,7 @@ class _SpectrogramNet(BaseEstimator):
             batch_size=self.batch_size,
             train_split=(None if fraction is None
                          else spec.target.train_split(fraction, spec.seed)),
-            callbacks=self._callbacks(spec.target),
+            callbacks=self._callbacks(spec.target, amp_dtype),
             iterator_train__shuffle=True,
             iterator_train__collate_fn=spec.collates[0],
             iterator_valid__collate_fn=spec.collates[1],

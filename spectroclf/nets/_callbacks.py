@@ -1,4 +1,5 @@
-"""The skorch callbacks the estimators add: checkpoints and early stopping."""
+"""The skorch callbacks the estimators add: checkpoints, early stopping and a
+check that training has not diverged."""
 
 import copy
 from pathlib import Path
@@ -67,6 +68,44 @@ class _EarlyStopping(EarlyStopping):
         if (self.lowest_weights_ is not None
                 and self.lowest_epoch_ != net.history[-1, "epoch"]):
             net.module_.load_state_dict(self.lowest_weights_)
+
+
+class _Diverged(Callback):
+    """Stop with an error naming the epoch once training has diverged.
+
+    A loss that is not finite (a learning rate too high for the data, or a
+    float16 overflow) leaves weights that predict NaN for every clip: fitting
+    on would only fail later, inside a score, or return NaN predictions.
+    Each batch's loss is already a Python float in the history; the weights
+    are checked once per epoch, since the last step of an epoch can overflow
+    them while its loss was still finite.
+
+    Parameters
+    ----------
+    hint : str
+        What the user can change, e.g. ``"lower lr (now 0.001)"``.
+    """
+
+    def __init__(self, hint):
+        self.hint = hint
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        prefix = "train" if training else "valid"
+        loss = net.history[-1, "batches", -1, f"{prefix}_loss"]
+        if not np.isfinite(loss):
+            number = sum(f"{prefix}_loss" in batch for batch in net.history[-1, "batches"])
+            self._raise(net, f"the {'training' if training else 'validation'} loss "
+                             f"of batch {number} is {loss}")
+
+    def on_epoch_end(self, net, **kwargs):
+        finite = [torch.isfinite(p).all() for p in net.module_.parameters()]
+        if finite and not torch.stack(finite).all():
+            self._raise(net, "the weights are no longer finite")
+
+    def _raise(self, net, what):
+        raise ValueError(
+            f"training diverged in epoch {len(net.history)}: {what}; {self.hint}"
+        )
 
 
 def _stopped_early(net):

@@ -125,7 +125,16 @@ class ClassLabels:
     def net_kwargs(self, estimator, y_enc):
         criterion = (torch.nn.CrossEntropyLoss if isinstance(self.criterion, str)
                      else self.criterion)
-        kwargs = {"criterion": criterion, "classes": list(range(len(estimator.classes_)))}
+        if issubclass(criterion, torch.nn.NLLLoss):
+            raise ValueError(
+                f"criterion={criterion.__name__} needs log-probabilities, but the "
+                "network outputs logits: use criterion='cross_entropy' (log-softmax "
+                "and negative log-likelihood in one)"
+            )
+        # the network outputs logits whatever the loss: skorch's "auto" would
+        # give a loss class other than CrossEntropyLoss the logits as probabilities
+        kwargs = {"criterion": criterion, "classes": list(range(len(estimator.classes_))),
+                  "predict_nonlinearity": _softmax}
         weights = self.class_weights(estimator, y_enc)
         if weights is not None:
             kwargs["criterion__weight"] = weights
@@ -337,6 +346,11 @@ def _check_target_scaling(estimator, count):
             )
     if (estimator.y_scale_ <= 0).any():
         raise ValueError(f"fitted['y_scale_'] must be positive, got {estimator.y_scale_}")
+
+
+def _softmax(logits):
+    """Class probabilities of the network's logits (skorch's predict_nonlinearity)."""
+    return torch.softmax(logits, dim=-1)
 
 
 def _skorch_spearman(net, X, y):

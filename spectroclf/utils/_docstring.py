@@ -156,7 +156,10 @@ DEVICE_DOC = """
 CLASSIFIER_LOSS_DOC = """
     criterion : "cross_entropy" or torch loss class, default="cross_entropy"
         The loss; a class is built as skorch builds its ``criterion`` (with
-        ``weight=`` when ``class_weight`` is set)."""
+        ``weight=`` when ``class_weight`` is set) and called with the
+        network's logits and the class indices. ``torch.nn.NLLLoss``, which
+        needs log-probabilities, is refused. ``predict_proba`` is the softmax
+        of the logits whatever the loss."""
 
 REGRESSOR_LOSS_DOC = """
     criterion : {"mse", "l1", "smooth_l1"} or torch loss class, default="mse"

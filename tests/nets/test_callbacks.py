@@ -1,7 +1,8 @@
 """Tests of the callbacks the estimators add (spectroclf.nets._callbacks): early
-stopping by an absolute tolerance that restores the lowest validation loss, and
-checkpoints written by one process only."""
+stopping by an absolute tolerance that restores the lowest validation loss,
+checkpoints written by one process only, and the error of a diverged fit."""
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import torch
 from skorch.callbacks import Callback
 
-from spectroclf import LSTMRegressor
+from spectroclf import CNNClassifier, CNNRegressor, LSTMRegressor
 from spectroclf.nets._callbacks import _Checkpoint
 
 
@@ -79,6 +80,73 @@ class TestEarlyStopping:
         for name, value in est.net_.module_.state_dict().items():
             torch.testing.assert_close(value, last[name], rtol=0, atol=0,
                                        equal_nan=True)
+
+
+class TestDiverged:
+    """A fit whose loss or weights stop being finite raises at once, naming the
+    epoch, the batch and what to change, instead of predicting NaN or failing
+    later inside a score."""
+
+    def _data(self, n=16):
+        rng = np.random.RandomState(0)
+        X = [rng.randn(12, 8).astype(np.float32) for _ in range(n)]
+        return X, rng.rand(n), np.arange(n) % 2
+
+    @pytest.mark.parametrize("cls", [LSTMRegressor, CNNRegressor, CNNClassifier])
+    def test_a_training_loss_that_overflows(self, cls):
+        X, y, labels = self._data()
+        est = cls(lr=1e30, optimizer="sgd", batch_size=4, max_epochs=3, random_state=0)
+        with pytest.raises(ValueError, match=(
+                r"^training diverged in epoch 1: the training loss of batch 2 is "
+                r"(nan|inf); lower lr \(now 1e\+30\)$")):
+            est.fit(X, labels if cls is CNNClassifier else y)
+
+    class _SpoilWeights(Callback):
+        """Make a weight NaN after each training step, while its loss was finite."""
+
+        def on_batch_end(self, net, training=False, **kwargs):
+            if training:
+                with torch.no_grad():
+                    next(net.module_.parameters()).view(-1)[0] = float("nan")
+
+    def test_a_validation_loss_that_is_nan(self):
+        """The validation batches see the spoilt weights first (batches are counted
+        per split)."""
+        X, y, _ = self._data(n=20)
+        est = CNNRegressor(batch_size=16, max_epochs=3, validation_fraction=0.2,
+                           callbacks=[self._SpoilWeights()], random_state=0)
+        with pytest.raises(ValueError, match=(
+                r"^training diverged in epoch 1: the validation loss of batch 1 is "
+                r"nan; lower lr \(now 0.001\)$")):
+            est.fit(X, y)
+
+    def test_weights_that_are_not_finite_after_the_last_step(self):
+        """One batch, no validation: the only loss was finite, the weights it
+        left are not."""
+        X, y, _ = self._data()
+        est = CNNRegressor(batch_size=16, max_epochs=3, callbacks=[self._SpoilWeights()],
+                           random_state=0)
+        with pytest.raises(ValueError, match=(
+                r"^training diverged in epoch 1: the weights are no longer finite; "
+                r"lower lr \(now 0.001\)$")):
+            est.fit(X, y)
+
+    def test_mixed_precision_is_named_as_a_cause(self):
+        X, y, _ = self._data()
+        est = LSTMRegressor(lr=1e30, optimizer="sgd", batch_size=4, max_epochs=3,
+                            amp=True, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # bfloat16 emulated on some CPUs
+            with pytest.raises(ValueError, match=(
+                    r"; lower lr \(now 1e\+30\) or train in float32 "
+                    r"\(amp=False; now torch.bfloat16\)$")):
+                est.fit(X, y)
+
+    def test_a_fit_that_stays_finite_is_not_stopped(self):
+        X, y, _ = self._data()
+        est = CNNRegressor(lr=0.01, optimizer="sgd", batch_size=4, max_epochs=3,
+                           validation_fraction=0.25, random_state=0).fit(X, y)
+        assert est.n_epochs_ == 3 and np.isfinite(est.predict(X)).all()
 
 
 class TestCheckpoint:

@@ -285,12 +285,38 @@ class TestLossChoice:
         assert isinstance(l1.net_.criterion_, torch.nn.L1Loss)
         assert not np.allclose(l1.predict(X), mse.predict(X))
 
-    def test_a_torch_loss_class(self, make_ragged):
+    @pytest.mark.parametrize("cls", [LSTMClassifier, CNNClassifier])
+    def test_a_torch_loss_class_gets_logits_and_probabilities_stay_probabilities(
+            self, cls, make_ragged):
+        """A user's loss (a focal loss) gets the logits and the class indices, and
+        predict_proba is still their softmax (skorch's "auto" would pass any
+        loss other than CrossEntropyLoss the raw logits as probabilities)."""
+        seen = []
+
+        class FocalLoss(torch.nn.Module):
+            def forward(self, logits, target):
+                seen.append((logits.detach().clone(), target.clone()))
+                ce = torch.nn.functional.cross_entropy(logits, target, reduction="none")
+                return ((1 - torch.exp(-ce)) ** 2 * ce).mean()
+
         X, y = make_ragged(n=24)
-        clf = LSTMClassifier(hidden_size=4, criterion=torch.nn.NLLLoss, max_epochs=1,
-                             random_state=0)
-        clf.fit(X, y)
-        assert isinstance(clf.net_.criterion_, torch.nn.NLLLoss)
+        clf = cls(criterion=FocalLoss, max_epochs=2, random_state=0).fit(X, y)
+        assert isinstance(clf.net_.criterion_, FocalLoss)
+        logits, target = seen[0]
+        assert logits.shape[1] == len(clf.classes_) and target.dtype == torch.int64
+        assert (logits < 0).any()  # logits, not probabilities
+        proba = clf.predict_proba(X)
+        np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+        assert ((proba > 0) & (proba < 1)).all()
+        np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X))
+
+    def test_nll_loss_is_refused(self, make_ragged):
+        """NLLLoss needs log-probabilities; given logits it trained on NaN."""
+        X, y = make_ragged(n=24)
+        with pytest.raises(ValueError, match=(
+                r"^criterion=NLLLoss needs log-probabilities, but the network outputs "
+                r"logits: use criterion='cross_entropy'")):
+            LSTMClassifier(criterion=torch.nn.NLLLoss, max_epochs=1).fit(X, y)
 
     def test_unknown_loss_is_refused(self, make_regression):
         X, y = make_regression(n=20)
