@@ -72,9 +72,11 @@ MODULES = {
     "nets._targets": ["tests/nets/test_targets.py"],
     "nets._base": ["tests/nets/test_base.py", "tests/nets/test_targets.py",
                    "tests/test_reliability.py"],
-    "nets._lstm": ["tests/nets/test_targets.py", "tests/models/test_lstm.py"],
-    "nets._cnn": ["tests/nets/test_targets.py", "tests/nets/test_augment.py"],
-    "nets._joint": ["tests/nets/test_joint.py"],
+    "nets._lstm": ["tests/test_docstrings.py", "tests/nets/test_targets.py",
+                   "tests/models/test_lstm.py"],
+    "nets._cnn": ["tests/test_docstrings.py", "tests/nets/test_targets.py",
+                  "tests/nets/test_augment.py"],
+    "nets._joint": ["tests/test_docstrings.py", "tests/nets/test_joint.py"],
     "nets._augment": ["tests/nets/test_augment.py"],
     "nets._amp": ["tests/nets/test_amp.py"],
     "persistence": ["tests/test_persistence.py"],
@@ -88,7 +90,7 @@ MODULES = {
         "tests/musicnn/test_embedding.py::TestMusicnnEmbedding::"
         "test_from_audio_file_matches_tensorflow",
     ],
-    "musicnn._estimators": ["tests/musicnn/test_estimators.py"],
+    "musicnn._estimators": ["tests/test_docstrings.py", "tests/musicnn/test_estimators.py"],
 }
 
 #: mutant name -> why no test can tell it from the original
@@ -373,6 +375,44 @@ EQUIVALENT.update({
         "where/notes of a dict key: keys are only converted when they are numpy "
         "scalars, str or int, which never reach the noted repr fallback")
        for i in (35, 36)},
+})
+
+_A = "spectroclf.nets._amp.x"
+EQUIVALENT.update({
+    f"{_A}_resolve_amp__mutmut_3": (
+        "isinstance(amp, str) or ...: 'auto' is the only string that reaches "
+        "resolve_amp (the estimators' parameter constraints refuse others)"),
+    **{f"{_A}_resolve_amp__mutmut_{i}": (
+        "warnings.warn category None or left out: both are UserWarning")
+       for i in (21, 24)},
+    **{f"{_A}_resolve_amp__mutmut_{i}": (
+        "stacklevel only: mutmut's trampolines add frames, so where the warning "
+        "points cannot be told apart under mutmut") for i in (25, 35)},
+    **{f"{_A}_to_device__mutmut_{i}": (
+        "non_blocking: changes when a pinned host-to-GPU copy returns, not what "
+        "it gives") for i in (5, 6)},
+    f"{_A}ǁ_MixedPrecisionǁinitialize__mutmut_8": (
+        "GradScaler(None): the scaler keeps its scale on the loss's device, found "
+        "at the first scale(); the device name only picks a warning"),
+    f"{_A}ǁ_MixedPrecisionǁ_scaler__mutmut_9": (
+        "enabled scaler but another dtype (a float16 net moved off CUDA): scaling "
+        "by a power of two and unscaling is exact in float32, the same step; a "
+        "disabled scaler's scale, unscale_ and step are skorch's step"),
+    f"{_A}ǁ_MixedPrecisionǁ_scaler__mutmut_10": (
+        "scaler is never None once initialize has set grad_scaler_, before any "
+        "training step"),
+    f"{_A}ǁ_MixedPrecisionǁ_scaler__mutmut_14": (
+        "not equivalent, CUDA only: reached with an enabled scaler and amp "
+        "True/'auto', i.e. on CUDA (TestOnCuda kills it); a dtype returns first"),
+    f"{_A}ǁ_MixedPrecisionǁinfer__mutmut_3": (
+        "skorch's infer moves the batch to the device itself (to_tensor); ours only "
+        "makes the copy non-blocking"),
+    **{f"{_A}ǁ_MixedPrecisionǁget_loss__mutmut_{i}": (
+        "skorch's get_loss reads neither X nor training and moves y_true to the "
+        "device itself") for i in (5, 6, 8)},
+    **{f"{_A}ǁ_MixedPrecisionǁtrain_step_single__mutmut_{i}": (
+        "get_loss(X=..., training=...): skorch's get_loss reads neither")
+       for i in (17, 18, 21, 22, 23)},
 })
 
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",

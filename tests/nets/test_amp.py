@@ -3,6 +3,7 @@ off on the CPU by default (float32 results unchanged), bfloat16 autocast there o
 request, float16 with gradient scaling where it resolves to float16."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from spectroclf import (
 )
 from spectroclf.nets._amp import (
     MixedPrecisionNeuralNetClassifier,
+    _as_float32,
     _to_device,
     amp_net_class,
     resolve_amp,
@@ -38,6 +40,15 @@ class _Dtypes(Callback):
 
 def _seen(est):
     return dict(est.net_.callbacks_)["user_0"].seen
+
+
+class _Linear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(5, 2)
+
+    def forward(self, X):
+        return self.head(X)
 
 
 class TestResolve:
@@ -60,8 +71,12 @@ class TestResolve:
 
     def test_emulated_bfloat16_warns(self, monkeypatch, recwarn):
         monkeypatch.setattr(_cpu, "native_bfloat16", lambda: False)
-        with pytest.warns(UserWarning, match="avx512_bf16 nor amx_bf16.*emulates"):
+        with pytest.warns(UserWarning, match=re.escape(
+                "amp=True on a CPU without native bfloat16 (neither of the CPU flags "
+                "avx512_bf16 nor amx_bf16): torch emulates bfloat16 here, usually "
+                "slower than float32; amp=False or 'auto' runs in float32")) as record:
             assert resolve_amp(True, "cpu") == torch.bfloat16
+        assert len(record) == 1
         monkeypatch.setattr(_cpu, "native_bfloat16", lambda: True)
         recwarn.clear()
         assert resolve_amp(True, "cpu") == torch.bfloat16
@@ -69,13 +84,17 @@ class TestResolve:
         assert not [w for w in recwarn if "bfloat16" in str(w.message)]
 
     def test_other_devices_refused(self):
-        with pytest.raises(ValueError, match="amp=True runs on CUDA.*or the CPU"):
+        with pytest.raises(ValueError, match=re.escape(
+                "amp=True runs on CUDA (float16) or the CPU (bfloat16), not on device "
+                "'meta'; use amp=False or amp='auto'")):
             resolve_amp(True, "meta")
         assert resolve_amp("auto", "meta") is None
 
     def test_net_class(self):
         assert issubclass(amp_net_class(NeuralNetClassifier), NeuralNetClassifier)
-        with pytest.raises(TypeError, match="amp is not supported"):
+        with pytest.raises(TypeError, match=re.escape(
+                "amp is not supported with a Module net; supported: "
+                "NeuralNetClassifier, NeuralNetRegressor")):
             amp_net_class(nn.Module)
 
     def test_to_device_handles_dicts(self):
@@ -83,6 +102,20 @@ class TestResolve:
         moved = _to_device(x, "cpu")
         assert moved["X"] is x["X"] and moved["lengths"] is x["lengths"]
         assert _to_device(x, None) is x
+        on_meta = _to_device({**x, "name": "clip"}, "meta")
+        assert on_meta["X"].device.type == on_meta["lengths"].device.type == "meta"
+        assert on_meta["name"] == "clip"
+        assert _to_device(torch.ones(2), "meta").device.type == "meta"
+
+    def test_outputs_as_float32(self):
+        """Floating outputs (alone or in a tuple) become float32, others stay."""
+        out = _as_float32((torch.ones(2, dtype=torch.bfloat16),
+                           torch.ones(2, dtype=torch.int64), "x"))
+        assert isinstance(out, tuple)
+        assert [o.dtype if torch.is_tensor(o) else o for o in out] == [
+            torch.float32, torch.int64, "x"]
+        assert _as_float32(torch.ones(2, dtype=torch.int64)).dtype == torch.int64
+        assert _as_float32(torch.ones(2, dtype=torch.float16)).dtype == torch.float32
 
 
 class TestOnTheCpu:
@@ -123,36 +156,85 @@ class TestOnTheCpu:
         assert reg.predict(X).shape == y.shape and np.isfinite(reg.predict(X)).all()
 
     def test_float16_scales_gradients(self):
-        # float16 autocast on the CPU runs the CUDA recipe: scaled gradients,
-        # unscaled before on_grad_computed, no optimizer closure
-        class Linear(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.head = nn.Linear(5, 2)
-
-            def forward(self, X):
-                return self.head(X)
-
+        # float16 autocast on the CPU runs the CUDA recipe: scaled gradients in
+        # training mode, unscaled before on_grad_computed, no optimizer closure
         class Norms(Callback):
-            norms = []
+            def on_train_begin(self, net, **kwargs):
+                self.norms, self.calls, self.modes, self.dtypes = [], [], set(), set()
+                net.module_.head.register_forward_hook(self._record)
 
-            def on_grad_computed(self, net, named_parameters, **kwargs):
+            def _record(self, module, args, out):
+                self.modes.add(module.training)
+                self.dtypes.add(out.dtype)
+
+            def on_grad_computed(self, net, named_parameters, batch, training, **kwargs):
                 self.norms.append(max(p.grad.abs().max().item() for _, p in named_parameters))
+                self.calls.append((batch[0].shape, training))
 
         X = np.random.default_rng(0).normal(size=(64, 5)).astype(np.float32)
         y = (X[:, 0] > 0).astype(np.int64)
-        losses = {}
+        nets = {}
         for amp in (torch.float16, False):
             torch.manual_seed(0)
-            net = MixedPrecisionNeuralNetClassifier(
-                Linear, criterion=nn.CrossEntropyLoss, amp=amp, max_epochs=10, lr=0.1,
-                batch_size=16, train_split=None, callbacks=[Norms()], device="cpu",
+            nets[amp] = MixedPrecisionNeuralNetClassifier(
+                _Linear, criterion=nn.CrossEntropyLoss, amp=amp, max_epochs=10, lr=0.1,
+                batch_size=16, train_split=None, callbacks=[("norms", Norms())],
+                device="cpu",
             ).fit(X, y)
-            losses[amp] = net.history[:, "train_loss"]
-            assert net.grad_scaler_.is_enabled() == (amp is torch.float16)
-        assert max(Norms.norms) < 10  # true gradients, not multiplied by the scale
-        np.testing.assert_allclose(losses[torch.float16], losses[False], atol=1e-2)
-        assert (net.predict(X) == y).mean() > 0.9
+            norms = dict(nets[amp].callbacks_)["norms"]
+            assert nets[amp].grad_scaler_.is_enabled() == (amp is torch.float16)
+            assert norms.calls == [((16, 5), True)] * 40
+            assert max(norms.norms) < 10  # true gradients, not multiplied by the scale
+        fp16 = dict(nets[torch.float16].callbacks_)["norms"]
+        # training mode in training, eval mode to predict; float16 inside
+        nets[torch.float16].predict(X)
+        assert fp16.modes == {True, False} and fp16.dtypes == {torch.float16}
+        np.testing.assert_allclose(nets[torch.float16].history[:, "train_loss"],
+                                   nets[False].history[:, "train_loss"], atol=1e-2)
+        assert (nets[torch.float16].predict(X) == y).mean() > 0.9
+
+    def test_float16_overflow_skips_the_step_and_lowers_the_scale(self):
+        """Gradients that overflow float16 once scaled (inputs of 1e3, scale 2**16)
+        skip the optimizer step and halve the scale, as torch's recipe does."""
+        X = np.full((16, 5), 1e3, dtype=np.float32)
+        y = np.arange(16) % 2
+        torch.manual_seed(0)
+        net = MixedPrecisionNeuralNetClassifier(
+            _Linear, criterion=nn.CrossEntropyLoss, amp=torch.float16, max_epochs=1,
+            batch_size=16, train_split=None, device="cpu").initialize()
+        before = {k: v.clone() for k, v in net.module_.state_dict().items()}
+        net.partial_fit(X, y)
+        assert net.grad_scaler_.get_scale() == 2.0 ** 15
+        for key, value in net.module_.state_dict().items():
+            torch.testing.assert_close(value, before[key], rtol=0, atol=0)
+
+    @pytest.mark.parametrize("amp", [False, torch.bfloat16, torch.float16])
+    def test_fit_params_reach_the_module(self, amp):
+        """skorch passes fit(**fit_params) to the module's forward, in every step."""
+        class Shifted(_Linear):
+            def forward(self, X, shift):
+                self.shifts.append(float(shift))
+                return self.head(X + shift)
+
+        Shifted.shifts = []
+        X = np.random.default_rng(0).normal(size=(32, 5)).astype(np.float32)
+        y = (X[:, 0] > 0).astype(np.int64)
+        net = MixedPrecisionNeuralNetClassifier(
+            Shifted, criterion=nn.CrossEntropyLoss, amp=amp, max_epochs=2,
+            batch_size=16, train_split=None, device="cpu").fit(X, y, shift=0.5)
+        assert Shifted.shifts == [0.5] * 4 and net.history[-1, "epoch"] == 2
+
+    def test_off_is_skorchs_own_net(self):
+        """The default (amp off) trains exactly as skorch's NeuralNetClassifier."""
+        X = np.random.default_rng(0).normal(size=(32, 5)).astype(np.float32)
+        y = (X[:, 0] > 0).astype(np.int64)
+        losses = []
+        for cls in (MixedPrecisionNeuralNetClassifier, NeuralNetClassifier):
+            torch.manual_seed(0)
+            net = cls(_Linear, criterion=nn.CrossEntropyLoss, max_epochs=3, batch_size=8,
+                      train_split=None, device="cpu").fit(X, y)
+            losses.append(net.history[:, "train_loss"])
+        assert losses[0] == losses[1]
 
     def test_save_load_and_pickle_keep_amp(self, make_ragged, tmp_path):
         X, y = make_ragged()
