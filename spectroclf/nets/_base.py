@@ -46,6 +46,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
+from torch import nn
 
 from ..utils import (
     DEVICE_DOC,
@@ -68,6 +69,12 @@ _OPTIMIZERS = {
 }
 
 CHECKPOINT_FILE = "checkpoint.pt"
+
+
+def _in_eval_mode(module, args):
+    """Forward pre-hook of a frozen batch normalisation: eval mode, whatever
+    ``train()`` set (skorch sets training mode before every step)."""
+    module.training = False
 
 
 # -- the parts an estimator is made of ---------------------------------------------
@@ -467,9 +474,18 @@ class _SpectrogramNet(BaseEstimator):
         self.net_.module_.load_state_dict(ours)
 
     def _freeze_body(self, network):
-        """Train only the output layer."""
+        """Train only the output layer.
+
+        The body's batch normalisation stays in eval mode: it normalises with
+        the statistics ``init_from`` learnt and does not update them, so the
+        features the output layer trains on are the source network's.
+        """
         for name, param in self.net_.module_.named_parameters():
             param.requires_grad = name.startswith(network.head)
+        for name, module in self.net_.module_.named_modules():
+            if (isinstance(module, nn.modules.batchnorm._BatchNorm)
+                    and not name.startswith(network.head)):
+                module.register_forward_pre_hook(_in_eval_mode)
         self.net_.initialize_optimizer()
 
     # -- checkpoints --------------------------------------------------------------

@@ -108,7 +108,8 @@ INIT_FROM_DOC = """
         architecture parameters and the number of bins must match; any
         mismatch is a ``ValueError`` naming both shapes.
     freeze : bool, default=False
-        With ``init_from``, train only the new output layer."""
+        With ``init_from``, train only the new output layer: the body keeps
+        ``init_from``'s weights and batch-normalisation statistics."""
 
 DEVICE_DOC = """
     device : {{"auto", "cpu", "cuda"}} or str, default="auto"
