@@ -69,7 +69,8 @@ MODULES = {
     # the classes of test_custom.py (its scikit-learn checks take minutes)
     "nets._custom": ["tests/nets/test_custom.py::TestNetClassifier",
                      "tests/nets/test_custom.py::TestNetRegressor"],
-    "nets._targets": ["tests/nets/test_targets.py"],
+    "nets._targets": ["tests/nets/test_targets.py", "tests/test_bad_input.py::TestTargets",
+                      "tests/test_persistence.py"],
     "nets._base": ["tests/nets/test_base.py", "tests/nets/test_targets.py",
                    "tests/test_reliability.py"],
     "nets._lstm": ["tests/nets/test_lstm.py", "tests/test_docstrings.py",

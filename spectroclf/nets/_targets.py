@@ -69,6 +69,12 @@ class ClassLabels:
                 stacklevel=4,
             )
             y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(
+                f"y of a classifier must be one label per sample, got shape "
+                f"{y.shape}; several targets need a regressor, labels with "
+                "targets JointCNN"
+            )
         check_classification_targets(y)
         classes, y_enc = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -182,14 +188,12 @@ class RealTargets:
                 f"targets); {exc}. For class labels use "
                 f"{self.name.replace('Regressor', 'Classifier')}"
             ) from None
-        if y.ndim > 2:
-            raise ValueError(
-                f"y has shape {y.shape}; expected (n_samples,) or (n_samples, n_targets)"
-            )
         y2 = y.reshape(len(y), -1)
         self.weights(y2.shape[1])  # refuse bad weights before training
-        mean = y2.mean(axis=0)
-        scale = y2.std(axis=0)
+        # float64 statistics: a constant float32 column has a float32 std of
+        # rounding noise (1e-7), which would blow that noise up into targets
+        mean = y2.mean(axis=0, dtype=np.float64)
+        scale = y2.std(axis=0, dtype=np.float64)
         scale[scale < 1e-12] = 1.0
         fitted = {"n_outputs_": y2.shape[1], "y_mean_": mean, "y_scale_": scale,
                   "_single_target": y.ndim == 1}

@@ -2,11 +2,13 @@
 targets, learning, predict / predict_proba, and scikit-learn's tools around them."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score, classification_report, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
@@ -388,3 +390,163 @@ def test_learns_emotify_genres_from_beat_synced_spectrograms(shared_data):
     pred = clf.fit(train.data, train.target).predict(test.data)
     assert (pred == test.target).sum() >= 36
     assert set(pred) == set(test.target)  # not one genre for everything
+
+
+class _ValidationTargets(Callback):
+    """Records the targets of every validation batch of the first epoch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.seen = []
+
+    def on_batch_begin(self, net, batch, training=False, **kwargs):
+        if not training and len(net.history) == 1:
+            self.seen.extend(np.asarray(batch[1]).tolist())
+
+
+def _validation_targets(est):
+    return dict(est.net_.callbacks_)["user_0"].seen
+
+
+class TestClassLabels:
+    """How a classifier reads y: labels, their shape, its validation split."""
+
+    def test_a_column_vector_is_ravelled_with_a_warning(self, make_ragged):
+        X, y = make_ragged(n=24)
+        clf = LSTMClassifier(hidden_size=4, max_epochs=1, random_state=0)
+        with pytest.warns(DataConversionWarning) as record:
+            clf.fit(X, y[:, None])
+        assert [str(w.message) for w in record] == [
+            "A column-vector y was passed when a 1d array was expected; ravelling it."]
+        assert record[0].filename == __file__  # points at the caller's fit
+        np.testing.assert_array_equal(clf.classes_, ["jazz", "pop", "rock"])
+        assert clf.predict(X).shape == (24,)
+
+    @pytest.mark.parametrize("shape", [(24, 2), (24, 1, 1)])
+    def test_several_label_columns_are_refused(self, shape, make_ragged):
+        X, y = make_ragged(n=24)
+        y = np.broadcast_to(y.reshape(24, *[1] * (len(shape) - 1)), shape)
+        with pytest.raises(ValueError, match=re.escape(
+                f"y of a classifier must be one label per sample, got shape {shape}; "
+                "several targets need a regressor, labels with targets JointCNN")):
+            LSTMClassifier(max_epochs=1).fit(X, y)
+
+    def test_one_class_is_refused(self, make_ragged):
+        X, _ = make_ragged(n=12)
+        with pytest.raises(ValueError, match=re.escape(
+                "y has only one class ('rock'); a classifier needs samples of at "
+                "least two classes")):
+            LSTMClassifier(max_epochs=1).fit(X, ["rock"] * 12)
+
+    def test_validation_split_is_stratified_and_seeded(self, make_ragged):
+        """8 clips of each of 3 classes, a quarter held out: 2 of each class,
+        the same clips for the same random_state, others for another."""
+        X, y = make_ragged(n=24)
+
+        def held_out(seed):
+            clf = LSTMClassifier(hidden_size=4, max_epochs=1, validation_fraction=0.25,
+                                 random_state=seed, callbacks=[_ValidationTargets()])
+            return _validation_targets(clf.fit(X, y)), clf
+
+        seen, clf = held_out(0)
+        assert np.bincount(seen).tolist() == [2, 2, 2]
+        order = [held_out(0)[0] for _ in range(2)] + [held_out(s)[0] for s in (1, 2, 3)]
+        assert order[0] == order[1] == seen
+        assert any(other != seen for other in order[2:])
+
+
+class TestRealTargets:
+    """How a regressor reads y: numbers, shapes, scaling, its validation split."""
+
+    def test_strings_are_refused_naming_the_classifier(self, make_regression):
+        X, _ = make_regression(n=12)
+        for cls, other in ((LSTMRegressor, "LSTMClassifier"), (CNNRegressor, "CNNClassifier")):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"y of {cls.__name__} must be numbers (real-valued targets); could "
+                    f"not convert string to float: 'rock'. For class labels use {other}")):
+                cls(max_epochs=1).fit(X, ["rock"] * 12)
+
+    def test_nan_is_scikit_learns_error(self, make_regression):
+        X, _ = make_regression(n=12)
+        with pytest.raises(ValueError, match="^Input y contains NaN.$"):
+            LSTMRegressor(max_epochs=1).fit(X, [np.nan] * 12)
+
+    def test_three_dimensional_y_is_refused(self, make_regression):
+        X, _ = make_regression(n=12)
+        with pytest.raises(ValueError, match=re.escape(
+                "Found array with dim 3, while dim <= 2 is required.")):
+            LSTMRegressor(max_epochs=1).fit(X, np.zeros((12, 2, 2)))
+
+    def test_a_constant_target_is_not_scaled(self, make_regression):
+        """A column with no spread keeps scale 1 (not 0 or NaN) and is predicted
+        near its value."""
+        X, y = make_regression(n=24)
+        y = np.column_stack([y[:, 0], np.full(24, 0.7)])
+        reg = LSTMRegressor(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
+        np.testing.assert_array_equal(reg.y_scale_[1], 1.0)
+        np.testing.assert_allclose(reg.y_scale_[0], y[:, 0].std(), rtol=1e-6)
+        np.testing.assert_allclose(reg.y_mean_, y.mean(axis=0), rtol=1e-6)
+        assert np.abs(reg.predict(X)[:, 1] - 0.7).max() < 0.5
+
+    def test_validation_split_is_seeded(self, make_regression):
+        X, y = make_regression(n=24)
+
+        def held_out(seed):
+            reg = LSTMRegressor(hidden_size=4, max_epochs=1, validation_fraction=0.25,
+                                random_state=seed, callbacks=[_ValidationTargets()])
+            return _validation_targets(reg.fit(X, y))
+
+        first = held_out(0)
+        assert len(first) == 6 and held_out(0) == first
+        assert any(held_out(s) != first for s in (1, 2, 3))
+
+    def test_valid_spearman_is_the_score_of_the_held_out_clips(self, make_regression):
+        """valid_spearman is spearman_score of each epoch's validation outputs
+        (ranks do not change with the targets' standardisation), and higher is
+        better in the history's valid_spearman_best flags."""
+
+        class Pairs(Callback):
+            def on_train_begin(self, net, **kwargs):
+                self.pairs = []
+
+            def on_batch_end(self, net, batch, training=False, y_pred=None, **kwargs):
+                if not training:
+                    self.pairs.append((len(net.history), np.asarray(batch[1]),
+                                       y_pred.detach().numpy()))
+
+        X, y = make_regression(n=40)
+        reg = LSTMRegressor(hidden_size=4, max_epochs=4, lr=0.02, validation_fraction=0.25,
+                            random_state=0, callbacks=[Pairs()]).fit(X, y)
+        pairs = dict(reg.net_.callbacks_)["user_0"].pairs
+        scores = reg.history_[:, "valid_spearman"]
+        for epoch, score in enumerate(scores, 1):
+            true = np.vstack([t for e, t, _ in pairs if e == epoch])
+            pred = np.vstack([p for e, _, p in pairs if e == epoch])
+            assert score == pytest.approx(spearman_score(true, pred), abs=1e-12)
+        assert len(set(scores)) > 1
+        best = reg.history_[:, "valid_spearman_best"]
+        assert best == [s == max(scores[: i + 1]) for i, s in enumerate(scores)]
+
+    def test_a_torch_loss_class(self, make_regression):
+        X, y = make_regression(n=24)
+        reg = LSTMRegressor(hidden_size=4, criterion=torch.nn.HuberLoss, max_epochs=1,
+                            random_state=0).fit(X, y)
+        assert type(reg.net_.criterion_) is torch.nn.HuberLoss
+
+    def test_all_zero_weights_are_refused(self, make_regression):
+        X, y = make_regression(n=12)
+        with pytest.raises(ValueError, match=re.escape(
+                "target_weights are all zero ([0.0, 0.0]): the loss would always be "
+                "zero and nothing would be learnt; give a target a positive weight")):
+            LSTMRegressor(target_weights=[0, 0], max_epochs=1).fit(X, y)
+
+    def test_one_weight_per_target(self, make_regression):
+        X, y = make_regression(n=12)
+        with pytest.raises(ValueError, match=re.escape(
+                "target_weights has shape (3,), but y has 2 target column(s); give one "
+                "weight per target")):
+            LSTMRegressor(target_weights=[1, 1, 1], max_epochs=1).fit(X, y)
+
+    def test_multi_output_tag(self):
+        for cls in (LSTMRegressor, CNNRegressor):
+            assert cls().__sklearn_tags__().target_tags.multi_output is True
+        assert LSTMClassifier().__sklearn_tags__().target_tags.multi_output is False
