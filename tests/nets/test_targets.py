@@ -417,9 +417,14 @@ class TestClassLabels:
             clf.fit(X, y[:, None])
         assert [str(w.message) for w in record] == [
             "A column-vector y was passed when a 1d array was expected; ravelling it."]
-        assert record[0].filename == __file__  # points at the caller's fit
         np.testing.assert_array_equal(clf.classes_, ["jazz", "pop", "rock"])
         assert clf.predict(X).shape == (24,)
+
+    def test_the_column_vector_warning_points_at_the_callers_fit(self, make_ragged):
+        X, y = make_ragged(n=24)
+        with pytest.warns(DataConversionWarning) as record:
+            LSTMClassifier(hidden_size=4, max_epochs=1).fit(X, y[:, None])
+        assert record[0].filename == __file__
 
     @pytest.mark.parametrize("shape", [(24, 2), (24, 1, 1)])
     def test_several_label_columns_are_refused(self, shape, make_ragged):
