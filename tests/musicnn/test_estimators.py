@@ -364,3 +364,11 @@ def test_precision_of_the_frozen_backbone():
     fast = MusicnnClassifier(precision="bfloat16", **kw).fit(music.data, music.target)
     np.testing.assert_allclose(fast.predict_proba(music.data),
                                exact.predict_proba(music.data), atol=0.05)
+
+
+def test_tags_say_audio_file_paths_are_accepted():
+    """scikit-learn's input_tags.string: X may be audio file paths."""
+    for cls in (MusicnnClassifier, MusicnnRegressor):
+        tags = cls().__sklearn_tags__()
+        assert tags.input_tags.string is True
+    assert MusicnnRegressor().__sklearn_tags__().target_tags.multi_output is True
