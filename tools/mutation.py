@@ -76,11 +76,11 @@ MODULES = {
                       "test_the_column_vector_warning_points_at_the_callers_fit"],
     "nets._base": ["tests/nets/test_base.py", "tests/nets/test_targets.py",
                    "tests/test_reliability.py"],
-    "nets._lstm": ["tests/nets/test_lstm.py", "tests/test_docstrings.py",
+    "nets._lstm": ["tests/nets/test_lstm.py", "tests/test_parameters.py",
                    "tests/nets/test_targets.py", "tests/models/test_lstm.py"],
-    "nets._cnn": ["tests/nets/test_cnn.py", "tests/test_docstrings.py",
+    "nets._cnn": ["tests/nets/test_cnn.py", "tests/test_parameters.py",
                   "tests/nets/test_targets.py", "tests/nets/test_augment.py"],
-    "nets._joint": ["tests/test_docstrings.py", "tests/nets/test_joint.py"],
+    "nets._joint": ["tests/test_parameters.py", "tests/nets/test_joint.py"],
     "nets._augment": ["tests/nets/test_augment.py"],
     "nets._amp": ["tests/nets/test_amp.py"],
     "persistence": ["tests/test_persistence.py"],
@@ -94,7 +94,7 @@ MODULES = {
         "tests/musicnn/test_embedding.py::TestMusicnnEmbedding::"
         "test_from_audio_file_matches_tensorflow",
     ],
-    "musicnn._estimators": ["tests/test_docstrings.py", "tests/musicnn/test_estimators.py"],
+    "musicnn._estimators": ["tests/test_parameters.py", "tests/musicnn/test_estimators.py"],
 }
 
 #: mutant name -> why no test can tell it from the original

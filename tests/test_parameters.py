@@ -1,8 +1,10 @@
-"""The documented defaults are the defaults: every parameter of every public
-estimator but a required one has a ``default=`` in its numpydoc entry, and an estimator built
-without arguments holds exactly that value (``get_params`` reads what
-``__init__`` stored, so a default changed in the signature but not in the
-docs, or stored wrongly, fails here)."""
+"""The parameters of every public estimator: ``__init__`` stores each one as
+given (scikit-learn's contract: no validation, no change), and the documented
+defaults are the defaults -- every parameter but a required one has a
+``default=`` in its numpydoc entry, and an estimator built without arguments
+holds exactly that value (``get_params`` reads what ``__init__`` stored, so a
+default changed in the signature but not in the docs, or stored wrongly,
+fails here)."""
 
 import ast
 import inspect
@@ -62,3 +64,13 @@ def test_documented_defaults_are_the_defaults(cls):
             value = value.tolist()
         assert type(value) is type(expected) and value == expected, (
             f"{cls.__name__}.{name}: default={text} documented, {value!r} held")
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda cls: cls.__name__)
+def test_init_stores_every_parameter_as_given(cls):
+    names = list(inspect.signature(cls).parameters)
+    given = {name: object() for name in names}
+    params = cls(**given).get_params(deep=False)
+    assert set(params) == set(names)
+    changed = sorted(name for name in names if params[name] is not given[name])
+    assert not changed, f"{cls.__name__} does not store {changed} as given"
