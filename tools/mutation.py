@@ -446,6 +446,37 @@ EQUIVALENT.update({
         "(torch promotes the product)") for i in (16, 18)},
 })
 
+_J = "spectroclf.nets._joint.x"
+EQUIVALENT.update({
+    **{f"{_J}_as_targets__mutmut_{i}": (
+        "targets is float64 (np.empty's default too): assigning a column converts "
+        "it as asarray(dtype=float64) would, with the same errors")
+       for i in (3, 5, 19, 21)},
+    f"{_J}ǁ_LabelStratifiedSplitǁ__call____mutmut_2": (
+        "y is never None: the estimator's fit always passes it to the split"),
+    f"{_J}ǁ_LabelStratifiedSplitǁ__call____mutmut_5": (
+        "labels as floats 0.0, 1.0, ...: stratified into the same classes as int64"),
+    **{f"{_J}ǁ_LabelStratifiedSplitǁ__call____mutmut_{i}": (
+        "ValidSplit with a fraction ignores groups") for i in (10, 13)},
+    **{f"{_J}_label_accuracy__mutmut_{i}": (
+        "EpochScoring(use_caching=True) makes net.predict return the cached "
+        "validation predictions, whatever X it is given") for i in (3,)},
+    f"{_J}_target_spearman__mutmut_3": (
+        "EpochScoring(use_caching=True) makes net.predict return the cached "
+        "validation predictions, whatever X it is given"),
+    **{f"{_J}ǁ_HeadLossesǁon_batch_end__mutmut_{i}": (
+        "not equivalent, CUDA only: on the CPU the labels are on y_pred's device "
+        "already (test_cuda_with_mixed_precision kills it on a GPU)") for i in (12, 14)},
+    **{f"{_J}ǁ_HeadLossesǁon_epoch_end__mutmut_{i}": (
+        "sums_ always exists: on_epoch_begin sets it before any epoch ends")
+       for i in (3, 6)},
+    f"{_J}ǁJointCNNǁpredict_targets__mutmut_4": (
+        "astype(None) of float32 outputs times float64 y_scale_ is float64 as well"),
+    **{f"{_J}ǁJointCNNǁscore__mutmut_{i}": (
+        "check_is_fitted without attributes also refuses an unfitted JointCNN: no "
+        "attribute of it ends in '_' before fit") for i in (2, 4)},
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")

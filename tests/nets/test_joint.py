@@ -1,13 +1,16 @@
 """Tests of spectroclf.nets.JointCNN: a label head and target heads trained together."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from skorch.callbacks import Callback
 
 from spectroclf import CNNClassifier, CNNRegressor, JointCNN, spearman_score
 from spectroclf.nets._joint import _LabelStratifiedSplit
@@ -125,6 +128,29 @@ class TestHistory:
         assert "valid_acc" not in clf.history_[-1]
         assert {"train_label_loss", "train_target_loss"} <= set(clf.history_[-1])
 
+    def test_the_estimators_split_is_stratified_by_label_and_seeded(self, data):
+        """72 clips, 24 of each label, a quarter held out: 6 of each label; the
+        same clips for the same random_state, others for another."""
+        X, y, _, _ = data
+
+        class Held(Callback):
+            def on_train_begin(self, net, **kwargs):
+                self.seen = []
+
+            def on_batch_begin(self, net, batch, training=False, **kwargs):
+                if not training:
+                    self.seen.extend(np.asarray(batch[1]).tolist())
+
+        def held_out(seed):
+            clf = JointCNN(**{**FAST, "max_epochs": 1, "random_state": seed},
+                           validation_fraction=0.25, callbacks=[Held()]).fit(X, y)
+            return dict(clf.net_.callbacks_)["user_0"].seen
+
+        first = held_out(0)
+        assert np.bincount(np.asarray(first)[:, 0].astype(int)).tolist() == [6, 6, 6]
+        assert held_out(0) == first
+        assert any(held_out(s) != first for s in (1, 2))
+
     def test_validation_split_is_stratified_by_label(self):
         labels = np.repeat([0.0, 1.0, 2.0], [40, 20, 20])
         y = np.column_stack([labels, np.arange(80.0)])
@@ -157,6 +183,22 @@ class TestPredicting:
     def test_score_takes_the_fit_layout_or_labels(self, fitted):
         clf, X, labels, targets = fitted
         assert clf.score(X, _y(labels, targets)) == clf.score(X, labels)
+
+    def test_score_weighs_the_samples(self, fitted):
+        """Weight only on the clips predicted right (wrong) scores 1 (0); the
+        labels of 10 clips are changed so that some are wrong."""
+        clf, X, labels, _ = fitted
+        labels = labels.copy()
+        labels[:10] = np.where(clf.predict(X[:10]) == "rock", "pop", "rock")
+        right = (clf.predict(X) == labels).astype(float)
+        assert 0 < right.mean() < 1
+        assert clf.score(X, labels, sample_weight=right) == 1.0
+        assert clf.score(X, labels, sample_weight=1 - right) == 0.0
+
+    def test_score_of_an_unfitted_model(self, data):
+        X, y, _, _ = data
+        with pytest.raises(NotFittedError):
+            JointCNN().score(X, y)
 
     def test_int_labels_in_an_object_array_stay_ints(self, data):
         X, _, labels, targets = data
@@ -268,9 +310,14 @@ def test_cuda_with_mixed_precision(data):
 def _bad(X, y, labels, targets):
     return {
         "strings": (_y(labels, np.column_stack([targets[:, 0], labels])), {},
-                    r"target column 2 of y must hold numbers.*'rock'"),
+                    re.escape("target column 2 of y must hold numbers (real-valued "
+                              "targets): could not convert string to float: 'rock'. "
+                              "Column 0 holds the class labels, every other column a "
+                              "target") + "$"),
         "nan": (_y(labels, np.where(np.arange(72)[:, None] == 5, np.nan, targets)), {},
-                r"target column 1 of y contains NaN or infinity \(first at row 5"),
+                re.escape("target column 1 of y contains NaN or infinity (first at "
+                          "row 5: nan); every clip needs every target: impute them or "
+                          "drop those clips") + "$"),
         "weights": (y, {"target_weights": [1.0]},
                     r"target_weights has shape \(1,\), but y has 2 target column"),
         "negative": (y, {"target_weights": [1.0, -1.0]}, "finite and non-negative"),
