@@ -5,6 +5,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
@@ -228,13 +229,42 @@ class TestPredicting:
         np.testing.assert_array_equal(a.predict_targets(X), b.predict_targets(X))
         assert a.score(X, frame) == b.score(X, y)
 
-    def test_labels_alone_warn_and_train_the_label_head(self, data):
+    @pytest.mark.parametrize("form", ["1-D", "column", "Series"])
+    def test_labels_alone_warn_and_train_the_label_head(self, data, form):
         X, _, labels, _ = data
-        with pytest.warns(UserWarning, match="no target columns.*CNNClassifier"):
-            clf = JointCNN(**FAST).fit(X[:54], labels[:54])
+        y = {"1-D": labels[:54], "column": labels[:54, None],
+             "Series": pd.Series(labels[:54], name="genre")}[form]
+        shape = (54, 1) if form == "column" else (54,)
+        with pytest.warns(UserWarning) as record:
+            clf = JointCNN(**FAST).fit(X[:54], y)
+        assert [str(w.message) for w in record] == [
+            f"y has shape {shape}: class labels and no target columns, so JointCNN "
+            "trains its label head alone (use CNNClassifier for that). To train the "
+            "target heads too, pass y of shape (n_samples, 1 + n_targets): the "
+            "labels, then the targets"]
         assert clf.n_targets_ == 0
         assert clf.predict_targets(X[:4]).shape == (4, 0)
         assert clf.score(X[54:], labels[54:]) > 0.8
+
+    def test_the_labels_alone_warning_points_at_the_callers_fit(self, data):
+        X, _, labels, _ = data
+        with pytest.warns(UserWarning) as record:
+            JointCNN(**{**FAST, "max_epochs": 1}).fit(X[:54], labels[:54])
+        assert record[0].filename == __file__
+
+    def test_float32_labels_keep_their_dtype(self, data):
+        X, _, labels, targets = data
+        codes = np.unique(labels, return_inverse=True)[1].astype(np.float32)
+        y = np.column_stack([codes, targets]).astype(np.float32)
+        clf = JointCNN(**{**FAST, "max_epochs": 1}).fit(X, y)
+        assert clf.classes_.dtype == np.float32 and clf.classes_.tolist() == [0, 1, 2]
+
+    def test_a_constant_target_is_not_scaled(self, data):
+        X, _, labels, targets = data
+        y = _y(labels, np.column_stack([targets[:, 0], np.full(72, 0.7)]))
+        clf = JointCNN(**{**FAST, "max_epochs": 1}).fit(X, y)
+        assert clf.y_scale_[1] == 1.0 and clf.y_mean_[1] == pytest.approx(0.7)
+        np.testing.assert_allclose(clf.y_scale_[0], targets[:, 0].std(), rtol=1e-6)
 
 
 class TestScikitLearn:
@@ -322,7 +352,16 @@ def _bad(X, y, labels, targets):
                     r"target_weights has shape \(1,\), but y has 2 target column"),
         "negative": (y, {"target_weights": [1.0, -1.0]}, "finite and non-negative"),
         "nothing": (y, {"label_weight": 0.0, "target_weights": [0, 0]},
-                    "the loss is always zero"),
+                    re.escape("label_weight=0 and target_weights=[0, 0] with 2 "
+                              "target(s): the loss is always zero and nothing would be "
+                              "learnt; give the label or a target a positive weight")),
+        "no columns": (np.empty((72, 0)), {},
+                       re.escape("y has no columns; expected (n_samples, 1 + n_targets): "
+                                 "the class labels, then the targets") + "$"),
+        "singleton": (_y(np.where(np.arange(72) == 0, "blues", labels), targets),
+                      {"validation_fraction": 0.25},
+                      re.escape("class 'blues' has only one sample, but "
+                                "validation_fraction=0.25 needs a stratified split")),
         "one class": (_y(np.full(72, "rock"), targets), {}, r"only one class \('rock'\)"),
         "continuous": (np.column_stack([targets[:, 0], targets]), {},
                        "Unknown label type"),
@@ -332,8 +371,8 @@ def _bad(X, y, labels, targets):
 
 
 @pytest.mark.parametrize(
-    "case", ["strings", "nan", "weights", "negative", "nothing", "one class",
-             "continuous", "ragged", "3-D"],
+    "case", ["strings", "nan", "weights", "negative", "nothing", "no columns",
+             "singleton", "one class", "continuous", "ragged", "3-D"],
 )
 def test_bad_input_names_the_problem(data, case):
     X, y, labels, targets = data
