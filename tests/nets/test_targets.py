@@ -3,6 +3,7 @@ targets, learning, predict / predict_proba, and scikit-learn's tools around them
 
 import pickle
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -555,3 +556,59 @@ class TestRealTargets:
         for cls in (LSTMRegressor, CNNRegressor):
             assert cls().__sklearn_tags__().target_tags.multi_output is True
         assert LSTMClassifier().__sklearn_tags__().target_tags.multi_output is False
+
+
+class TestFittedChecks:
+    """What load_model checks of a restored model's target attributes (a tampered
+    or hand-written file): the library's error naming the attribute."""
+
+    def test_classes(self):
+        from spectroclf.nets._targets import ClassLabels
+
+        check = ClassLabels().check_fitted
+        check(SimpleNamespace(classes_=np.array(["a", "b"])))
+        for classes in (None, ["a", "b", "c"], np.array([["a", "b"]]), np.array(["a"])):
+            with pytest.raises(ValueError, match=re.escape(
+                    "fitted['classes_'] must be a 1-D array of at least 2 labels, got "
+                    f"{classes!r}")):
+                check(SimpleNamespace(classes_=classes))
+        with pytest.raises(ValueError, match=r"fitted\['classes_'\] must be .* got None"):
+            check(SimpleNamespace())
+
+    def test_target_scaling(self):
+        from spectroclf.nets._targets import _check_target_scaling
+
+        def fitted(n=2, mean=(0.5, 1.0), scale=(1.0, 2.0)):
+            return SimpleNamespace(n_outputs_=n, y_mean_=np.array(mean, dtype=float),
+                                   y_scale_=np.array(scale, dtype=float))
+
+        _check_target_scaling(fitted(), "n_outputs_")
+        _check_target_scaling(fitted(0, (), ()), "n_outputs_")  # JointCNN: labels alone
+        for n in (True, -1, 2.0, None):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"fitted['n_outputs_'] must be a non-negative integer, got {n!r}")):
+                _check_target_scaling(fitted(n), "n_outputs_")
+        with pytest.raises(ValueError, match="non-negative integer, got None"):
+            _check_target_scaling(SimpleNamespace(), "n_outputs_")
+        bad_means = [np.array([1, 2]), np.array([0.5]), np.array([0.5, np.inf]), None]
+        for mean in bad_means:
+            est = fitted()
+            est.y_mean_ = mean
+            with pytest.raises(ValueError, match=re.escape(
+                    f"fitted['y_mean_'] must be 2 finite floats (n_outputs_=2), got "
+                    f"{mean!r}")):
+                _check_target_scaling(est, "n_outputs_")
+        del est.y_mean_
+        with pytest.raises(ValueError, match=r"fitted\['y_mean_'\] must be .* got None"):
+            _check_target_scaling(est, "n_outputs_")
+        with pytest.raises(ValueError, match=re.escape(
+                "fitted['y_scale_'] must be positive, got [1. 0.]")):
+            _check_target_scaling(fitted(scale=(1.0, 0.0)), "n_outputs_")
+
+    def test_a_class_of_two_samples_is_enough_for_a_validation_split(self, make_ragged):
+        X, y = make_ragged(n=24)
+        y = y.astype(object)
+        y[:2] = "blues"
+        clf = LSTMClassifier(hidden_size=4, max_epochs=1, validation_fraction=0.5,
+                             random_state=0).fit(X, y)
+        assert "blues" in clf.classes_
