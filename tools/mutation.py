@@ -342,6 +342,10 @@ EQUIVALENT.update({
         "epoch, so the default is never read") for i in (5, 8, 11)},
 })
 
+EQUIVALENT[f"{_C}ǁ_Divergedǁon_batch_end__mutmut_1"] = (
+    "the default of training is never used: skorch passes training to every "
+    "on_batch_end")
+
 _D = "spectroclf.nets._data.x"
 EQUIVALENT.update({
     **{f"{_D}_pad_collate__mutmut_{i}": (
