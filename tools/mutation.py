@@ -506,6 +506,19 @@ EQUIVALENT.update({
     **{f"{_J}ǁLabelsAndTargetsǁencode__mutmut_{i}": (
         "arr is 1-D or has one column there: reshape(n, 1), (n, -1) and (n, -2) "
         "agree") for i in (29, 30)},
+    f"{_J}__columns__mutmut_60": (
+        "a 1-D y has no target column, so its one column name is never shown"),
+    f"{_J}ǁLabelsAndTargetsǁnet_kwargs__mutmut_5": (
+        "labels as floats 0.0, 1.0, ...: compute_class_weight counts the same classes"),
+    **{f"{_J}ǁLabelsAndTargetsǁnet_kwargs__mutmut_{i}": (
+        "float64 target weights: the weighted loss is the same to float32 rounding "
+        "(torch promotes the product)") for i in (20, 22)},
+    **{f"{_J}ǁLabelsAndTargetsǁcallbacks__mutmut_{i}": (
+        "the callback's name in callbacks_ is never looked up (the scores' names in "
+        "the history are tested)") for i in (3, 4, 10, 11, 29, 30)},
+    **{f"{_J}ǁLabelsAndTargetsǁcallbacks__mutmut_{i}": (
+        "use_caching only saves a second forward pass over the validation clips: "
+        "the same predictions in eval mode") for i in (19, 38)},
     f"{_J}ǁJointCNNǁpredict_targets__mutmut_4": (
         "astype(None) of float32 outputs times float64 y_scale_ is float64 as well"),
     **{f"{_J}ǁJointCNNǁscore__mutmut_{i}": (

@@ -112,6 +112,50 @@ class TestHistory:
         assert acc[-1] > 0.8 and rho[-1] > 0.7
         assert clf.history_[-1, "train_label_loss"] < clf.history_[0, "train_label_loss"]
 
+    def test_scores_are_those_of_the_held_out_outputs(self, data):
+        """valid_acc is the label head's accuracy and valid_spearman the target
+        head's mean rho on each epoch's validation outputs; higher is better in
+        the *_best flags."""
+
+        class Outputs(Callback):
+            def on_train_begin(self, net, **kwargs):
+                self.seen = []
+
+            def on_batch_end(self, net, batch, training=False, y_pred=None, **kwargs):
+                if not training:
+                    self.seen.append((len(net.history), np.asarray(batch[1]),
+                                      y_pred.detach().numpy()))
+
+        X, y, _, _ = data
+        clf = JointCNN(**{**FAST, "max_epochs": 4, "lr": 0.003}, validation_fraction=0.25,
+                       callbacks=[Outputs()]).fit(X, y)
+        seen = dict(clf.net_.callbacks_)["user_0"].seen
+        for name in ("valid_acc", "valid_spearman"):
+            scores = clf.history_[:, name]
+            for epoch, score in enumerate(scores, 1):
+                true = np.vstack([t for e, t, _ in seen if e == epoch])
+                out = np.vstack([o for e, _, o in seen if e == epoch])
+                expected = (np.mean(out[:, :3].argmax(1) == true[:, 0])
+                            if name == "valid_acc" else spearman_score(true[:, 1:], out[:, 3:]))
+                assert score == pytest.approx(expected, abs=1e-12)
+            best = clf.history_[:, f"{name}_best"]
+            assert best == [i == 0 or s > max(scores[:i]) for i, s in enumerate(scores)]
+        # scores that change, so that the *_best flags tell higher from lower
+        assert len(set(clf.history_[:, "valid_spearman"])) > 1
+        assert len(set(clf.history_[:, "valid_acc"])) > 1
+
+    def test_balanced_class_weight_of_the_labels(self, data):
+        """class_weight="balanced" weighs the label head's classes by the training
+        labels (here 36 rock, 18 pop, 18 jazz)."""
+        X, _, labels, targets = data
+        labels = np.where(np.arange(72) < 18, "rock", labels)
+        clf = JointCNN(**{**FAST, "max_epochs": 1}, class_weight="balanced").fit(
+            X, _y(labels, targets))
+        counts = np.array([(labels == c).sum() for c in clf.classes_])
+        expected = len(labels) / (len(counts) * counts)
+        np.testing.assert_allclose(clf.net_.criterion_.class_weight.numpy(), expected,
+                                   rtol=1e-6)
+
     def test_scores_survive_early_stopping(self, data):
         X, y, _, _ = data
         clf = JointCNN(**{**FAST, "max_epochs": 40}, validation_fraction=0.25,
@@ -348,8 +392,9 @@ def _bad(X, y, labels, targets):
                 re.escape("target column 1 of y contains NaN or infinity (first at "
                           "row 5: nan); every clip needs every target: impute them or "
                           "drop those clips") + "$"),
-        "weights": (y, {"target_weights": [1.0]},
-                    r"target_weights has shape \(1,\), but y has 2 target column"),
+        "weights": (y, {"target_weights": [1.0]}, re.escape(
+            "target_weights has shape (1,), but y has 2 target column(s) after its "
+            "label column; give one weight per target")),
         "negative": (y, {"target_weights": [1.0, -1.0]}, "finite and non-negative"),
         "nothing": (y, {"label_weight": 0.0, "target_weights": [0, 0]},
                     re.escape("label_weight=0 and target_weights=[0, 0] with 2 "
@@ -365,8 +410,12 @@ def _bad(X, y, labels, targets):
         "one class": (_y(np.full(72, "rock"), targets), {}, r"only one class \('rock'\)"),
         "continuous": (np.column_stack([targets[:, 0], targets]), {},
                        "Unknown label type"),
-        "ragged": ([["rock", 1.0], ["pop"]] * 36, {}, "rows of y have different lengths"),
-        "3-D": (y[:, :, None], {}, r"y has shape \(72, 3, 1\)"),
+        "ragged": ([["rock", 1.0], ["pop"]] * 36, {}, re.escape(
+            "the rows of y have different lengths [1, 2]; every row holds a class "
+            "label, then the same number of targets")),
+        "3-D": (y[:, :, None], {}, re.escape(
+            "y has shape (72, 3, 1); expected (n_samples, 1 + n_targets): the class "
+            "labels, then the targets")),
     }
 
 
