@@ -449,6 +449,9 @@ EQUIVALENT.update({
     **{f"{_T}ǁClassLabelsǁencode__mutmut_{i}": (
         "stacklevel only: checked by test_the_column_vector_warning_points_at_the_"
         "callers_fit, which cannot pass under mutmut's trampolines") for i in (14, 20)},
+    f"{_T}__softmax__mutmut_5": (
+        "softmax over dim +1 or -1: the logits are (batch, n_classes), dim 1 is the "
+        "last"),
     f"{_T}ǁRealTargetsǁencode__mutmut_3": (
         "check_array(ensure_2d=None): None is as false as False"),
     f"{_T}ǁRealTargetsǁencode__mutmut_34": (

@@ -318,7 +318,8 @@ class TestLossChoice:
         X, y = make_ragged(n=24)
         with pytest.raises(ValueError, match=(
                 r"^criterion=NLLLoss needs log-probabilities, but the network outputs "
-                r"logits: use criterion='cross_entropy'")):
+                r"logits: use criterion='cross_entropy' \(log-softmax and negative "
+                r"log-likelihood in one\)$")):
             LSTMClassifier(criterion=torch.nn.NLLLoss, max_epochs=1).fit(X, y)
 
     def test_unknown_loss_is_refused(self, make_regression):
@@ -436,12 +437,13 @@ class TestClassLabels:
                 "several targets need a regressor, labels with targets JointCNN")):
             LSTMClassifier(max_epochs=1).fit(X, y)
 
-    def test_one_class_is_refused(self, make_ragged):
+    @pytest.mark.parametrize("dtype", [str, object])
+    def test_one_class_is_refused(self, make_ragged, dtype):
         X, _ = make_ragged(n=12)
         with pytest.raises(ValueError, match=re.escape(
                 "y has only one class ('rock'); a classifier needs samples of at "
                 "least two classes")):
-            LSTMClassifier(max_epochs=1).fit(X, ["rock"] * 12)
+            LSTMClassifier(max_epochs=1).fit(X, np.array(["rock"] * 12, dtype=dtype))
 
     def test_validation_split_is_stratified_and_seeded(self, make_ragged):
         """8 clips of each of 3 classes, a quarter held out: 2 of each class,
@@ -604,6 +606,17 @@ class TestFittedChecks:
         with pytest.raises(ValueError, match=re.escape(
                 "fitted['y_scale_'] must be positive, got [1. 0.]")):
             _check_target_scaling(fitted(scale=(1.0, 0.0)), "n_outputs_")
+
+    def test_a_class_of_one_sample_with_a_validation_split(self, make_ragged):
+        X, y = make_ragged(n=24)
+        y = y.astype(object)
+        y[0] = "blues"
+        with pytest.raises(ValueError, match=re.escape(
+                "class 'blues' has only one sample, but validation_fraction=0.25 needs "
+                "a stratified split with at least 2 samples per class; drop rare "
+                "classes first (merge_classes(X, y, min_count=2)) or set "
+                "validation_fraction=None") + "$"):
+            LSTMClassifier(max_epochs=1, validation_fraction=0.25).fit(X, y)
 
     def test_a_class_of_two_samples_is_enough_for_a_validation_split(self, make_ragged):
         X, y = make_ragged(n=24)
