@@ -27,6 +27,7 @@ from skorch.dataset import ValidSplit
 
 from ..metrics import spearman_score
 from ..models import REGRESSION_LOSSES, TargetWeightedLoss
+from ..utils import plain_python
 from ._base import _SpectrogramNet
 
 _CLASS_WEIGHT = {"class_weight": [StrOptions({"balanced"}), dict, None]}
@@ -79,14 +80,14 @@ class ClassLabels:
         classes, y_enc = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
-                f"y has only one class ({_plain(classes[0])!r}); a classifier "
+                f"y has only one class ({plain_python(classes[0])!r}); a classifier "
                 "needs samples of at least two classes"
             )
         if validation_fraction is not None:
             counts = np.bincount(y_enc)
             if counts.min() < 2:
                 raise ValueError(
-                    f"class {_plain(classes[counts.argmin()])!r} has only one "
+                    f"class {plain_python(classes[counts.argmin()])!r} has only one "
                     f"sample, but validation_fraction={validation_fraction} needs a "
                     "stratified split with at least 2 samples per class; drop "
                     "rare classes first (merge_classes(X, y, min_count=2)) or "
@@ -350,11 +351,6 @@ def _check_target_scaling(estimator, count):
             )
     if (estimator.y_scale_ <= 0).any():
         raise ValueError(f"fitted['y_scale_'] must be positive, got {estimator.y_scale_}")
-
-
-def _plain(label):
-    """A label as Python shows it: numpy scalars unboxed, objects (str) as they are."""
-    return label.item() if isinstance(label, np.generic) else label
 
 
 def _softmax(logits):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from skorch.callbacks import Callback
 
 
 def _make_ragged(n=48, n_bins=6, n_classes=3, seed=0):
@@ -38,3 +39,32 @@ def make_ragged():
 def make_regression():
     """``make_regression(n=60, n_bins=5, seed=0) -> (X, y)``: two targets."""
     return _make_regression
+
+
+class _ValidationBatches(Callback):
+    """Records the targets and the network's outputs of every validation batch.
+
+    Pass one as the first of an estimator's ``callbacks``; the estimator trains
+    a copy, which :meth:`of` reads back.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.batches = []
+
+    def on_batch_end(self, net, batch, training=False, y_pred=None, **kwargs):
+        if not training:
+            self.batches.append((len(net.history), np.asarray(batch[1]),
+                                 y_pred.detach().numpy()))
+
+    @staticmethod
+    def of(est, epoch=1):
+        """``(targets, outputs)`` of ``est``'s validation clips in ``epoch``."""
+        batches = dict(est.net_.callbacks_)["user_0"].batches
+        return (np.concatenate([t for e, t, _ in batches if e == epoch]),
+                np.concatenate([o for e, _, o in batches if e == epoch]))
+
+
+@pytest.fixture
+def validation_batches():
+    """The callback class that records each epoch's validation targets and outputs."""
+    return _ValidationBatches

@@ -11,7 +11,6 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
-from skorch.callbacks import Callback
 
 from spectroclf import CNNClassifier, CNNRegressor, JointCNN, spearman_score
 from spectroclf.nets._joint import _LabelStratifiedSplit
@@ -112,29 +111,17 @@ class TestHistory:
         assert acc[-1] > 0.8 and rho[-1] > 0.7
         assert clf.history_[-1, "train_label_loss"] < clf.history_[0, "train_label_loss"]
 
-    def test_scores_are_those_of_the_held_out_outputs(self, data):
+    def test_scores_are_those_of_the_held_out_outputs(self, data, validation_batches):
         """valid_acc is the label head's accuracy and valid_spearman the target
         head's mean rho on each epoch's validation outputs; higher is better in
         the *_best flags."""
-
-        class Outputs(Callback):
-            def on_train_begin(self, net, **kwargs):
-                self.seen = []
-
-            def on_batch_end(self, net, batch, training=False, y_pred=None, **kwargs):
-                if not training:
-                    self.seen.append((len(net.history), np.asarray(batch[1]),
-                                      y_pred.detach().numpy()))
-
         X, y, _, _ = data
         clf = JointCNN(**{**FAST, "max_epochs": 4, "lr": 0.003}, validation_fraction=0.25,
-                       callbacks=[Outputs()]).fit(X, y)
-        seen = dict(clf.net_.callbacks_)["user_0"].seen
+                       callbacks=[validation_batches()]).fit(X, y)
         for name in ("valid_acc", "valid_spearman"):
             scores = clf.history_[:, name]
             for epoch, score in enumerate(scores, 1):
-                true = np.vstack([t for e, t, _ in seen if e == epoch])
-                out = np.vstack([o for e, _, o in seen if e == epoch])
+                true, out = validation_batches.of(clf, epoch)
                 expected = (np.mean(out[:, :3].argmax(1) == true[:, 0])
                             if name == "valid_acc" else spearman_score(true[:, 1:], out[:, 3:]))
                 assert score == pytest.approx(expected, abs=1e-12)
@@ -173,23 +160,17 @@ class TestHistory:
         assert "valid_acc" not in clf.history_[-1]
         assert {"train_label_loss", "train_target_loss"} <= set(clf.history_[-1])
 
-    def test_the_estimators_split_is_stratified_by_label_and_seeded(self, data):
+    def test_the_estimators_split_is_stratified_by_label_and_seeded(
+            self, data, validation_batches):
         """72 clips, 24 of each label, a quarter held out: 6 of each label; the
         same clips for the same random_state, others for another."""
         X, y, _, _ = data
 
-        class Held(Callback):
-            def on_train_begin(self, net, **kwargs):
-                self.seen = []
-
-            def on_batch_begin(self, net, batch, training=False, **kwargs):
-                if not training:
-                    self.seen.extend(np.asarray(batch[1]).tolist())
-
         def held_out(seed):
             clf = JointCNN(**{**FAST, "max_epochs": 1, "random_state": seed},
-                           validation_fraction=0.25, callbacks=[Held()]).fit(X, y)
-            return dict(clf.net_.callbacks_)["user_0"].seen
+                           validation_fraction=0.25,
+                           callbacks=[validation_batches()]).fit(X, y)
+            return validation_batches.of(clf)[0].tolist()
 
         first = held_out(0)
         assert np.bincount(np.asarray(first)[:, 0].astype(int)).tolist() == [6, 6, 6]

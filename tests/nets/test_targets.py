@@ -394,21 +394,6 @@ def test_learns_emotify_genres_from_beat_synced_spectrograms(shared_data):
     assert set(pred) == set(test.target)  # not one genre for everything
 
 
-class _ValidationTargets(Callback):
-    """Records the targets of every validation batch of the first epoch."""
-
-    def on_train_begin(self, net, **kwargs):
-        self.seen = []
-
-    def on_batch_begin(self, net, batch, training=False, **kwargs):
-        if not training and len(net.history) == 1:
-            self.seen.extend(np.asarray(batch[1]).tolist())
-
-
-def _validation_targets(est):
-    return dict(est.net_.callbacks_)["user_0"].seen
-
-
 class TestClassLabels:
     """How a classifier reads y: labels, their shape, its validation split."""
 
@@ -445,19 +430,20 @@ class TestClassLabels:
                 "least two classes")):
             LSTMClassifier(max_epochs=1).fit(X, np.array(["rock"] * 12, dtype=dtype))
 
-    def test_validation_split_is_stratified_and_seeded(self, make_ragged):
+    def test_validation_split_is_stratified_and_seeded(self, make_ragged,
+                                                       validation_batches):
         """8 clips of each of 3 classes, a quarter held out: 2 of each class,
         the same clips for the same random_state, others for another."""
         X, y = make_ragged(n=24)
 
         def held_out(seed):
             clf = LSTMClassifier(hidden_size=4, max_epochs=1, validation_fraction=0.25,
-                                 random_state=seed, callbacks=[_ValidationTargets()])
-            return _validation_targets(clf.fit(X, y)), clf
+                                 random_state=seed, callbacks=[validation_batches()])
+            return validation_batches.of(clf.fit(X, y))[0].tolist()
 
-        seen, clf = held_out(0)
+        seen = held_out(0)
         assert np.bincount(seen).tolist() == [2, 2, 2]
-        order = [held_out(0)[0] for _ in range(2)] + [held_out(s)[0] for s in (1, 2, 3)]
+        order = [held_out(0) for _ in range(2)] + [held_out(s) for s in (1, 2, 3)]
         assert order[0] == order[1] == seen
         assert any(other != seen for other in order[2:])
 
@@ -495,40 +481,29 @@ class TestRealTargets:
         np.testing.assert_allclose(reg.y_mean_, y.mean(axis=0), rtol=1e-6)
         assert np.abs(reg.predict(X)[:, 1] - 0.7).max() < 0.5
 
-    def test_validation_split_is_seeded(self, make_regression):
+    def test_validation_split_is_seeded(self, make_regression, validation_batches):
         X, y = make_regression(n=24)
 
         def held_out(seed):
             reg = LSTMRegressor(hidden_size=4, max_epochs=1, validation_fraction=0.25,
-                                random_state=seed, callbacks=[_ValidationTargets()])
-            return _validation_targets(reg.fit(X, y))
+                                random_state=seed, callbacks=[validation_batches()])
+            return validation_batches.of(reg.fit(X, y))[0].tolist()
 
         first = held_out(0)
         assert len(first) == 6 and held_out(0) == first
         assert any(held_out(s) != first for s in (1, 2, 3))
 
-    def test_valid_spearman_is_the_score_of_the_held_out_clips(self, make_regression):
+    def test_valid_spearman_is_the_score_of_the_held_out_clips(self, make_regression,
+                                                               validation_batches):
         """valid_spearman is spearman_score of each epoch's validation outputs
         (ranks do not change with the targets' standardisation), and higher is
         better in the history's valid_spearman_best flags."""
-
-        class Pairs(Callback):
-            def on_train_begin(self, net, **kwargs):
-                self.pairs = []
-
-            def on_batch_end(self, net, batch, training=False, y_pred=None, **kwargs):
-                if not training:
-                    self.pairs.append((len(net.history), np.asarray(batch[1]),
-                                       y_pred.detach().numpy()))
-
         X, y = make_regression(n=40)
         reg = LSTMRegressor(hidden_size=4, max_epochs=4, lr=0.02, validation_fraction=0.25,
-                            random_state=0, callbacks=[Pairs()]).fit(X, y)
-        pairs = dict(reg.net_.callbacks_)["user_0"].pairs
+                            random_state=0, callbacks=[validation_batches()]).fit(X, y)
         scores = reg.history_[:, "valid_spearman"]
         for epoch, score in enumerate(scores, 1):
-            true = np.vstack([t for e, t, _ in pairs if e == epoch])
-            pred = np.vstack([p for e, _, p in pairs if e == epoch])
+            true, pred = validation_batches.of(reg, epoch)
             assert score == pytest.approx(spearman_score(true, pred), abs=1e-12)
         assert len(set(scores)) > 1
         best = reg.history_[:, "valid_spearman_best"]
