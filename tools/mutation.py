@@ -84,6 +84,10 @@ MODULES = {
     "nets._joint": ["tests/test_parameters.py", "tests/nets/test_joint.py", "--deselect",
                     "tests/nets/test_joint.py::TestPredicting::"
                     "test_the_labels_alone_warning_points_at_the_callers_fit"],
+    "nets._transfer": ["tests/nets/test_transfer.py",
+                       "tests/nets/test_cnn.py::test_freeze_trains_only_the_output_layer",
+                       "tests/nets/test_lstm.py::test_freeze_trains_only_the_output_layer",
+                       "tests/nets/test_custom.py::TestNetRegressor"],
     "nets._augment": ["tests/nets/test_augment.py"],
     "nets._amp": ["tests/nets/test_amp.py"],
     "persistence": ["tests/test_persistence.py"],

@@ -46,7 +46,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
-from torch import nn
 
 from ..utils import (
     DEVICE_DOC,
@@ -61,6 +60,7 @@ from ._accelerate import accelerated_net_class, unwrap_module
 from ._amp import amp_net_class, resolve_amp
 from ._callbacks import _Checkpoint, _Diverged, _EarlyStopping, _stopped_early
 from ._data import BucketedDataLoader, SpectrogramDataset, pad_collate
+from ._transfer import copy_weights, freeze_body, source_module
 
 _OPTIMIZERS = {
     "adam": (torch.optim.Adam, {}),
@@ -69,12 +69,6 @@ _OPTIMIZERS = {
 }
 
 CHECKPOINT_FILE = "checkpoint.pt"
-
-
-def _in_eval_mode(module, args):
-    """Forward pre-hook of a frozen batch normalisation: eval mode, whatever
-    ``train()`` set (skorch sets training mode before every step)."""
-    module.training = False
 
 
 # -- the parts an estimator is made of ---------------------------------------------
@@ -281,7 +275,7 @@ class _SpectrogramNet(BaseEstimator):
                         else str(self.accelerator.device))
 
         # 2. the clips the network reads, read once for lengths and statistics
-        clips = inputs.prepare(self, clips, module=self._source_module(source, network),
+        clips = inputs.prepare(self, clips, module=source_module(self, source, network),
                                reset=True)
         if source is not None and source.n_features_in_ != self.n_features_in_:
             raise ValueError(
@@ -325,9 +319,9 @@ class _SpectrogramNet(BaseEstimator):
             self.net_ = self._build_net(spec)
             self.net_.initialize()
             if source is not None:
-                self._copy_weights(source, network)
+                copy_weights(self, source, network)
             if network.freeze:
-                self._freeze_body(network)
+                freeze_body(self.net_, network)
             epochs = self.max_epochs
             if self.checkpoint is not None:
                 epochs = self._resume(network, n_outputs)
@@ -428,65 +422,6 @@ class _SpectrogramNet(BaseEstimator):
             verbose=int(self.verbose > 0),
             **kwargs,
         )
-
-    # -- transfer (init_from, freeze) -------------------------------------------------
-    def _source_module(self, source, network):
-        """The network ``init_from`` holds, checked against ours, or None."""
-        if source is None:
-            return None
-        theirs = unwrap_module(source.net_)
-        if type(theirs) is not network.module:
-            raise ValueError(
-                f"init_from is a {type(source).__name__}, whose network (a "
-                f"{type(theirs).__name__}) cannot initialise a "
-                f"{type(self).__name__} (a {network.module.__name__}); use an "
-                f"estimator of the same family, whose network is a "
-                f"{network.module.__name__}"
-            )
-        return theirs
-
-    def _copy_weights(self, source, network):
-        """Copy every weight but the head from ``init_from``, or name the mismatch.
-
-        Nothing is copied unless everything fits: the same layers, of the same
-        shapes (bins, depth and widths).
-        """
-        theirs = unwrap_module(source.net_).state_dict()
-        ours = self.net_.module_.state_dict()
-        body = [k for k in ours if not k.startswith(network.head)]
-        their_body = [k for k in theirs if not k.startswith(network.head)]
-        problems = [
-            f"{k!r}: {tuple(theirs[k].shape) if k in theirs else 'missing'} in "
-            f"init_from vs {tuple(ours[k].shape)} here"
-            for k in body if k not in theirs or theirs[k].shape != ours[k].shape
-        ] + [f"{k!r}: {tuple(theirs[k].shape)} in init_from, missing here"
-             for k in their_body if k not in ours]
-        if problems:
-            raise ValueError(
-                f"init_from's network does not match this one at {problems[0]}"
-                f"{f' (and {len(problems) - 1} more)' if len(problems) > 1 else ''}; "
-                "use the same architecture parameters and the same number of bins "
-                f"(init_from has n_features_in_={source.n_features_in_}, this "
-                f"data has {self.n_features_in_})"
-            )
-        for key in body:
-            ours[key] = theirs[key].to(ours[key].device)
-        self.net_.module_.load_state_dict(ours)
-
-    def _freeze_body(self, network):
-        """Train only the output layer.
-
-        The body's batch normalisation stays in eval mode: it normalises with
-        the statistics ``init_from`` learnt and does not update them, so the
-        features the output layer trains on are the source network's.
-        """
-        for name, param in self.net_.module_.named_parameters():
-            param.requires_grad = name.startswith(network.head)
-        for name, module in self.net_.module_.named_modules():
-            if (isinstance(module, nn.modules.batchnorm._BatchNorm)
-                    and not name.startswith(network.head)):
-                module.register_forward_pre_hook(_in_eval_mode)
-        self.net_.initialize_optimizer()
 
     # -- checkpoints --------------------------------------------------------------
     def _checkpoint_meta(self, network, n_outputs):

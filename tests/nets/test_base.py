@@ -1,5 +1,5 @@
-"""Tests of the machinery shared by the estimators (spectroclf.nets._base): transfer
-learning, checkpoints, devices and input validation."""
+"""Tests of the machinery shared by the estimators (spectroclf.nets._base):
+checkpoints, devices and input validation."""
 
 import pickle
 import warnings
@@ -9,37 +9,11 @@ import pytest
 import torch
 
 from spectroclf import (
-    CNNClassifier,
-    CNNRegressor,
     LSTMClassifier,
     LSTMRegressor,
 )
 
 FAST = {"max_epochs": 8, "lr": 0.01, "random_state": 0}
-
-
-def test_transfer_learning_copies_body_and_freezes(make_ragged):
-    X, y = make_ragged()
-    clf = CNNClassifier(channels=(8, 8), **FAST).fit(X, y)
-    y_reg = np.array([x[:, 0].mean() for x in X])
-    reg = CNNRegressor(
-        channels=(8, 8), init_from=clf, freeze=True, max_epochs=3, random_state=0
-    ).fit(X, y_reg)
-    theirs = clf.net_.module_.state_dict()
-    ours = reg.net_.module_.state_dict()
-    for key in theirs:
-        if key.startswith("blocks.") and "running" not in key and "num_batches" not in key:
-            torch.testing.assert_close(ours[key], theirs[key])
-    assert not torch.equal(ours["head.weight"][:1], torch.zeros_like(ours["head.weight"][:1]))
-
-
-def test_transfer_learning_rejects_other_family_or_shape(make_ragged):
-    X, y = make_ragged()
-    lstm = LSTMClassifier(hidden_size=8, max_epochs=1, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="same family"):
-        CNNRegressor(init_from=lstm, max_epochs=1).fit(X, np.zeros(len(X)))
-    with pytest.raises(ValueError, match="same architecture"):
-        LSTMRegressor(hidden_size=4, init_from=lstm, max_epochs=1).fit(X, np.zeros(len(X)))
 
 
 def test_checkpoint_resumes_to_max_epochs(tmp_path, make_ragged):
@@ -188,53 +162,3 @@ class TestEarlyStoppingTolerance:
             est = LSTMRegressor(hidden_size=4, max_epochs=30, validation_fraction=0.2,
                                 callbacks=[stop], random_state=0).fit(X, y)
         assert est.n_epochs_ < 30
-
-
-class TestInitFrom:
-    """Transfer as the README shows it, and mismatches named before torch sees them."""
-
-    def test_a_fitted_pipeline(self, make_ragged):
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import FunctionTransformer
-
-        X, y = make_ragged(n=24, n_bins=6)
-        pipe = make_pipeline(FunctionTransformer(), CNNClassifier(channels=(4, 4),
-                             max_epochs=1, random_state=0)).fit(X, y)
-        reg = CNNRegressor(channels=(4, 4), init_from=pipe, freeze=True, max_epochs=1,
-                           random_state=0).fit(X, np.arange(24.0))
-        torch.testing.assert_close(reg.net_.module_.blocks[0][0].weight,
-                                   pipe[-1].net_.module_.blocks[0][0].weight)
-
-    def test_other_bins_name_both(self, make_ragged):
-        X, y = make_ragged(n=24, n_bins=6)
-        clf = CNNClassifier(channels=(4,), max_epochs=1, random_state=0).fit(X, y)
-        X5 = [x[:, :5] for x in X]
-        with pytest.raises(ValueError, match="init_from was fitted on spectrograms of 6 "
-                                             "bins, this data has 5"):
-            CNNRegressor(channels=(4,), init_from=clf).fit(X5, np.arange(24.0))
-
-    def test_a_shallower_network_is_refused_not_partly_copied(self, make_ragged):
-        X, y = make_ragged(n=24, n_bins=6)
-        deep = CNNClassifier(channels=(4, 8, 12, 16), max_epochs=1, random_state=0).fit(X, y)
-        with pytest.raises(ValueError, match=r"blocks\.3\.0\.weight.*in init_from, "
-                                             "missing here"):
-            CNNRegressor(channels=(4, 8, 12), init_from=deep).fit(X, np.arange(24.0))
-
-
-def test_a_students_cnn_learns_and_transfers_its_mlp_head(make_ragged):
-    """pool 3, no batch norm, an MLP head with dropout: 3 balanced classes, 36
-    held-out clips; P(>= 24 right by chance) = binom.sf(23, 36, 1/3) < 1e-4."""
-    from scipy.stats import binom
-
-    X, y = make_ragged(n=108, n_bins=6)
-    assert binom.sf(23, 36, 1 / 3) < 1e-4
-    kw = dict(channels=(8, 8), pool_size=3, batch_norm=False, head_hidden=(16, 8),
-              dropout=0.1, lr=0.01, max_epochs=25, random_state=0)
-    clf = CNNClassifier(**kw).fit(X[:72], y[:72])
-    assert np.mean(clf.predict(X[72:]) == y[72:]) >= 24 / 36
-    reg = CNNRegressor(**{**kw, "max_epochs": 1}, init_from=clf, freeze=True).fit(
-        X[:72], np.arange(72.0))
-    theirs = clf.net_.module_.state_dict()
-    for key, value in reg.net_.module_.state_dict().items():
-        if not key.startswith("head."):  # the MLP's hidden layers come along
-            torch.testing.assert_close(value, theirs[key])
