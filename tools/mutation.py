@@ -74,8 +74,10 @@ MODULES = {
                       "tests/test_persistence.py", "--deselect",
                       "tests/nets/test_targets.py::TestClassLabels::"
                       "test_the_column_vector_warning_points_at_the_callers_fit"],
-    "nets._base": ["tests/nets/test_base.py", "tests/nets/test_targets.py",
-                   "tests/test_reliability.py"],
+    "nets._base": ["tests/nets/test_lstm.py", "tests/nets/test_cnn.py",
+                   "tests/nets/test_transfer.py", "tests/nets/test_callbacks.py",
+                   "tests/nets/test_amp.py", "tests/nets/test_base.py",
+                   "tests/nets/test_targets.py", "tests/test_reliability.py"],
     "nets._lstm": ["tests/nets/test_lstm.py", "tests/test_parameters.py",
                    "tests/nets/test_targets.py", "tests/models/test_lstm.py"],
     "nets._cnn": ["tests/nets/test_cnn.py", "tests/test_parameters.py",
