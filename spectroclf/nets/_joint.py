@@ -35,6 +35,7 @@ from ._targets import (
     _check_target_scaling,
     _NetClassifier,
     check_target_weights,
+    standardize_targets,
 )
 
 __all__ = ["JointCNN"]
@@ -231,11 +232,9 @@ class LabelsAndTargets(ClassLabels):
             )
         labels, fitted = super().encode(_as_labels(arr[:, 0]),
                                         validation_fraction=validation_fraction)
-        mean = targets.mean(axis=0)
-        scale = targets.std(axis=0)
-        scale[scale < 1e-12] = 1.0
+        standardized, mean, scale = standardize_targets(targets)
         fitted.update(n_targets_=targets.shape[1], y_mean_=mean, y_scale_=scale)
-        y_enc = np.column_stack([labels, (targets - mean) / scale])
+        y_enc = np.column_stack([labels, standardized])
         return y_enc.astype(np.float32), fitted
 
     def n_outputs(self, estimator):

@@ -191,14 +191,10 @@ class RealTargets:
             ) from None
         y2 = y.reshape(len(y), -1)
         self.weights(y2.shape[1])  # refuse bad weights before training
-        # float64 statistics: a constant float32 column has a float32 std of
-        # rounding noise (1e-7), which would blow that noise up into targets
-        mean = y2.mean(axis=0, dtype=np.float64)
-        scale = y2.std(axis=0, dtype=np.float64)
-        scale[scale < 1e-12] = 1.0
+        standardized, mean, scale = standardize_targets(y2)
         fitted = {"n_outputs_": y2.shape[1], "y_mean_": mean, "y_scale_": scale,
                   "_single_target": y.ndim == 1}
-        return ((y2 - mean) / scale).astype(np.float32), fitted
+        return standardized.astype(np.float32), fitted
 
     def n_outputs(self, estimator):
         return estimator.n_outputs_
@@ -334,6 +330,22 @@ def check_target_weights(target_weights, n_targets, *, after=""):
             f"target_weights must be finite and non-negative, got {weights.tolist()}"
         )
     return weights
+
+
+def standardize_targets(y):
+    """Columns of ``y`` to zero mean and unit variance; a constant column keeps scale 1.
+
+    Returns
+    -------
+    standardized, mean, scale : ndarray
+        ``(y - mean) / scale`` and the float64 statistics that undo it. They are
+        float64 because a constant float32 column has a float32 std of rounding
+        noise (1e-7), which would blow that noise up into targets.
+    """
+    mean = y.mean(axis=0, dtype=np.float64)
+    scale = y.std(axis=0, dtype=np.float64)
+    scale[scale < 1e-12] = 1.0
+    return (y - mean) / scale, mean, scale
 
 
 def _check_target_scaling(estimator, count):

@@ -24,6 +24,7 @@ from spectroclf import (
     spearman_score,
     spearman_scorer,
 )
+from spectroclf.nets._targets import standardize_targets
 
 FAST = {"max_epochs": 8, "lr": 0.01, "random_state": 0}
 CLASSIFIERS = [
@@ -469,6 +470,22 @@ class TestRealTargets:
         with pytest.raises(ValueError, match=re.escape(
                 "Found array with dim 3, while dim <= 2 is required.")):
             LSTMRegressor(max_epochs=1).fit(X, np.zeros((12, 2, 2)))
+
+    def test_standardize_targets(self):
+        """Zero mean, unit variance per column, float64 statistics; a column whose
+        spread is below 1e-12 keeps scale 1, one just above it is scaled."""
+        y = np.array([[1.0, 5.0], [3.0, 5.0], [5.0, 5.0], [7.0, 5.0]], dtype=np.float32)
+        standardized, mean, scale = standardize_targets(y)
+        assert mean.dtype == scale.dtype == np.float64
+        np.testing.assert_allclose(mean, [4.0, 5.0])
+        np.testing.assert_allclose(scale, [np.sqrt(5.0), 1.0])
+        np.testing.assert_allclose(standardized[:, 0], (y[:, 0] - 4) / np.sqrt(5),
+                                   rtol=1e-6)
+        np.testing.assert_array_equal(standardized[:, 1], 0.0)
+        _, _, tiny = standardize_targets(np.array([[0.0], [4e-12], [0.0], [4e-12]]))
+        np.testing.assert_allclose(tiny, [2e-12])
+        _, _, below = standardize_targets(np.array([[0.0], [1e-12], [0.0], [1e-12]]))
+        np.testing.assert_array_equal(below, [1.0])
 
     def test_a_constant_target_is_not_scaled(self, make_regression):
         """A column with no spread keeps scale 1 (not 0 or NaN) and is predicted
