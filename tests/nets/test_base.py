@@ -1,17 +1,16 @@
 """Tests of the machinery shared by the estimators (spectroclf.nets._base):
-checkpoints, devices and input validation."""
+checkpoints, devices, input validation and the state persistence stores."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
 
-from spectroclf import (
-    LSTMClassifier,
-    LSTMRegressor,
-)
+from spectroclf import CNNClassifier, LSTMClassifier, LSTMRegressor
 
 FAST = {"max_epochs": 8, "lr": 0.01, "random_state": 0}
 
@@ -162,3 +161,80 @@ class TestEarlyStoppingTolerance:
             est = LSTMRegressor(hidden_size=4, max_epochs=30, validation_fraction=0.2,
                                 callbacks=[stop], random_state=0).fit(X, y)
         assert est.n_epochs_ < 30
+
+
+class TestStateContract:
+    """``_export_state`` / ``_from_state``: what spectroclf.persistence stores and
+    rebuilds, and nothing else."""
+
+    @staticmethod
+    def _round_trip(est):
+        state = est._export_state()
+        return state, type(est)._from_state(est.get_params(deep=False), state,
+                                            device="cpu")
+
+    def test_an_estimator_without_a_net_is_not_fitted(self):
+        est = LSTMRegressor()
+        est.n_features_in_ = 3  # a fitted attribute, but no net
+        with pytest.raises(NotFittedError, match="LSTMRegressor instance is not fitted"):
+            est._export_state()
+
+    def test_exactly_the_fitted_attributes_are_stored(self, make_regression):
+        X, y = make_regression(n=12)
+        est = LSTMRegressor(hidden_size=2, max_epochs=2, random_state=0).fit(X, y)
+        state, again = self._round_trip(est)
+        assert sorted(state["fitted"]) == ["_single_target", "device_", "n_epochs_",
+                                           "n_features_in_", "n_outputs_", "y_mean_",
+                                           "y_scale_"]
+        assert set(state) == {"fitted", "drop_last", "module", "criterion",
+                              "optimizer", "history"}
+        np.testing.assert_array_equal(again.predict(X), est.predict(X))
+
+    def test_the_history_is_plain_python_and_comes_back(self, make_regression):
+        X, y = make_regression(n=12)
+        est = LSTMRegressor(hidden_size=2, max_epochs=3, random_state=0).fit(X, y)
+        state, again = self._round_trip(est)
+        assert [row["epoch"] for row in state["history"]] == [1, 2, 3]
+        assert isinstance(state["history"][0]["train_loss"], float)
+        assert again.history_[:, "train_loss"] == est.history_[:, "train_loss"]
+        assert again.history_ is again.net_.history and again.n_epochs_ == 3
+
+    @pytest.mark.parametrize("n", [16, 17])
+    def test_a_dropped_last_batch_is_restored(self, make_ragged, n):
+        """17 clips in batches of 8 leave a last batch of one, which batch
+        normalisation cannot train on; the rebuilt net drops it too."""
+        X, y = make_ragged(n=n)
+        est = CNNClassifier(channels=(2,), batch_size=8, max_epochs=1,
+                            random_state=0).fit(X, y)
+        state, again = self._round_trip(est)
+        assert state["drop_last"] is (n == 17)
+        assert again.net_.iterator_train__drop_last is (n == 17)
+
+    def test_the_validation_split_is_the_fitted_one(self, make_regression):
+        X, y = make_regression(n=20)
+        est = LSTMRegressor(hidden_size=2, max_epochs=1, validation_fraction=0.2,
+                            random_state=3).fit(X, y)
+        _, again = self._round_trip(est)
+        assert (again.net_.train_split.random_state
+                == est.net_.train_split.random_state
+                == np.random.RandomState(3).randint(np.iinfo(np.int32).max))
+        assert again.net_.train_split.cv == 0.2
+
+    @pytest.mark.parametrize("n_bins", [None, 0, True, 2.0, -1])
+    def test_a_bad_bin_count_is_named(self, make_regression, n_bins):
+        X, y = make_regression(n=12)
+        est = LSTMRegressor(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+        state = est._export_state()
+        if n_bins is None:
+            del state["fitted"]["n_features_in_"]
+        else:
+            state["fitted"]["n_features_in_"] = n_bins
+        with pytest.raises(ValueError, match=re.escape(
+                f"fitted['n_features_in_'] must be a positive integer, got {n_bins!r}")):
+            LSTMRegressor._from_state(est.get_params(), state, device="cpu")
+
+    def test_one_bin_is_enough(self, make_regression):
+        X, y = make_regression(n=12, n_bins=1)
+        est = LSTMRegressor(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+        _, again = self._round_trip(est)
+        np.testing.assert_array_equal(again.predict(X), est.predict(X))
