@@ -28,10 +28,45 @@ def test_checkpoint_resumes_to_max_epochs(tmp_path, make_ragged):
         LSTMClassifier(hidden_size=4, max_epochs=5, checkpoint=tmp_path).fit(X, y)
 
 
+def test_checkpoint_names_the_model_it_belongs_to(tmp_path, make_ragged):
+    """The checkpoint's meta is what a resume compares: a CNN's tuple of channels
+    is stored as the list torch reads back, so the same CNN resumes."""
+    X, y = make_ragged(n=24)
+    CNNClassifier(channels=(2, 3), max_epochs=1, random_state=0,
+                  checkpoint=tmp_path).fit(X, y)
+    meta = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["meta"]
+    assert meta == {"estimator": "CNNClassifier", "n_features_in": 6, "n_outputs": 3,
+                    "module_params": {**meta["module_params"], "channels": [2, 3]}}
+    again = CNNClassifier(channels=(2, 3), max_epochs=2, random_state=0,
+                          checkpoint=tmp_path).fit(X, y)
+    assert again.n_epochs_ == 2 and len(again.history_) == 2
+
+
 def test_device_auto_resolves(make_ragged):
     X, y = make_ragged()
     clf = LSTMClassifier(hidden_size=4, max_epochs=1, device="auto").fit(X, y)
     assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_an_unpickled_estimator_names_its_nets_device(make_ragged):
+    """A CUDA-trained net unpickled without a GPU lands on the CPU: device_
+    follows the net. Simulated on the CPU by a stale device_."""
+    X, y = make_ragged(n=12)
+    clf = LSTMClassifier(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+    assert pickle.loads(pickle.dumps(clf)).device_ == "cpu"
+    clf.device_ = "cuda"
+    assert pickle.loads(pickle.dumps(clf)).device_ == "cpu"
+
+
+def test_an_estimator_whose_fit_failed_still_pickles(make_ragged):
+    """fit sets device_ before it can fail on the data; no net_ then."""
+    X, y = make_ragged(n=12, n_bins=6)
+    source = LSTMClassifier(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+    est = LSTMClassifier(init_from=source)
+    with pytest.raises(ValueError, match="init_from was fitted on spectrograms of 6"):
+        est.fit([x[:, :5] for x in X], y)
+    again = pickle.loads(pickle.dumps(est))
+    assert again.device_ == est.device_ == "cpu" and not hasattr(again, "net_")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -219,6 +254,19 @@ class TestStateContract:
                 == est.net_.train_split.random_state
                 == np.random.RandomState(3).randint(np.iinfo(np.int32).max))
         assert again.net_.train_split.cv == 0.2
+
+    def test_n_epochs_comes_from_the_fitted_attributes_or_the_history(
+            self, make_regression):
+        X, y = make_regression(n=12)
+        est = LSTMRegressor(hidden_size=2, max_epochs=3, random_state=0).fit(X, y)
+        state = est._export_state()
+        state["history"] = []  # an older file without the epochs
+        assert LSTMRegressor._from_state(est.get_params(), state,
+                                         device="cpu").n_epochs_ == 3
+        state = est._export_state()
+        del state["fitted"]["n_epochs_"]
+        again = LSTMRegressor._from_state(est.get_params(), state, device="cpu")
+        assert again.n_epochs_ == 3 and isinstance(again.n_epochs_, int)
 
     @pytest.mark.parametrize("n_bins", [None, 0, True, 2.0, -1])
     def test_a_bad_bin_count_is_named(self, make_regression, n_bins):

@@ -64,8 +64,9 @@ class TestInitFrom:
         from sklearn.preprocessing import FunctionTransformer
 
         X, y = make_ragged(n=24, n_bins=6)
-        pipe = make_pipeline(FunctionTransformer(), CNNClassifier(channels=(4, 4),
-                             max_epochs=1, random_state=0)).fit(X, y)
+        pipe = make_pipeline(FunctionTransformer(), FunctionTransformer(),
+                             CNNClassifier(channels=(4, 4), max_epochs=1,
+                                           random_state=0)).fit(X, y)
         reg = CNNRegressor(channels=(4, 4), init_from=pipe, freeze=True, max_epochs=1,
                            random_state=0).fit(X, np.arange(24.0))
         torch.testing.assert_close(reg.net_.module_.blocks[0][0].weight,
