@@ -549,6 +549,15 @@ EQUIVALENT.update({
         "fixed seed (0, 1 or None) rebuilds an equally valid net") for i in (27, 28)},
 })
 
+EQUIVALENT.update({
+    "spectroclf.nets._transfer.x_copy_weights__mutmut_36": (
+        "reachable only on CUDA: on the CPU both networks' weights are on the CPU, "
+        "and Tensor.to(None) leaves a weight where it is"),
+    "spectroclf.nets._transfer.x__in_eval_mode__mutmut_1": (
+        "training=None: batch normalisation reads the flag for truth only, and "
+        "train() sets a bool again before the next step"),
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")

@@ -117,3 +117,38 @@ class TestInitFrom:
         with pytest.raises(ValueError, match=r"\(4, 1, 5, 5\) here; use the same"):
             CNNRegressor(channels=(4,), batch_norm=False, kernel_size=5,
                          init_from=clf).fit(X, np.arange(24.0))
+
+    def test_two_mismatches_count_one_more(self, make_ragged):
+        X, y = make_ragged(n=24, n_bins=6)
+        deep = CNNClassifier(channels=(4, 8), batch_norm=False, max_epochs=1,
+                             random_state=0).fit(X, y)
+        with pytest.raises(ValueError, match=re.escape(
+                "at 'blocks.1.0.weight': (8, 4, 3, 3) in init_from, missing here "
+                "(and 1 more); use the same")):
+            CNNRegressor(channels=(4,), batch_norm=False,
+                         init_from=deep).fit(X, np.arange(24.0))
+
+    def test_a_deeper_network_names_the_missing_layer(self, make_ragged):
+        X, y = make_ragged(n=24, n_bins=6)
+        shallow = CNNClassifier(channels=(4,), batch_norm=False, max_epochs=1,
+                                random_state=0).fit(X, y)
+        with pytest.raises(ValueError, match=re.escape(
+                "at 'blocks.1.0.weight': missing in init_from vs (8, 4, 3, 3) here "
+                "(and 1 more); use the same")):
+            CNNRegressor(channels=(4, 8), batch_norm=False,
+                         init_from=shallow).fit(X, np.arange(24.0))
+
+
+def test_freeze_keeps_the_dropout_before_the_head(make_ragged):
+    """Only batch normalisation is held in eval mode: dropout still regularises
+    the training of the head."""
+    X, y = make_ragged(n=24)
+    source = CNNClassifier(channels=(4,), max_epochs=1, random_state=0).fit(X, y)
+    est = CNNClassifier(channels=(4,), dropout=0.5, init_from=source, freeze=True,
+                        max_epochs=1, random_state=0).fit(X, y)
+    module = est.net_.module_.train()
+    batch, lengths = torch.as_tensor(np.stack([x[:4] for x in X[:8]])), torch.full((8,), 4)
+    with torch.no_grad():
+        assert not torch.equal(module(batch, lengths), module(batch, lengths))
+        module.eval()
+        torch.testing.assert_close(module(batch, lengths), module(batch, lengths))
