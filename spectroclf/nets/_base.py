@@ -449,8 +449,8 @@ class _SpectrogramNet(BaseEstimator):
             if "Weights only load failed" in reason:
                 reason = "not a checkpoint written by spectroclf, or corrupt"
             raise ValueError(
-                f"checkpoint {path} could not be read ({type(exc).__name__}: "
-                f"{reason}); delete it to start training afresh"
+                f"checkpoint {path} could not be read ({type(exc).__name__}"
+                f"{': ' + reason if reason else ''}); delete it to start training afresh"
             ) from None
         if state["meta"] != meta:
             raise ValueError(

@@ -42,6 +42,50 @@ def test_checkpoint_names_the_model_it_belongs_to(tmp_path, make_ragged):
     assert again.n_epochs_ == 2 and len(again.history_) == 2
 
 
+class _NotAllowed:
+    """A class torch's weights-only unpickler refuses."""
+
+
+class TestCheckpointFile:
+    """What ``checkpoint=`` reads and writes, and every file it refuses by name."""
+
+    def test_a_nested_folder_is_created(self, tmp_path, make_ragged):
+        X, y = make_ragged(n=12)
+        folder = tmp_path / "runs" / "lstm"
+        LSTMClassifier(hidden_size=2, max_epochs=1, checkpoint=folder).fit(X, y)
+        assert (folder / "checkpoint.pt").is_file()
+
+    @pytest.mark.parametrize("write, reason", [
+        (lambda path: path.write_bytes(b""), "EOFError"),
+        (lambda path: path.write_bytes(b"garbage"),
+         "UnpicklingError: not a checkpoint written by spectroclf, or corrupt"),
+        # a pickle that would run code is never unpickled
+        (lambda path: torch.save({"meta": _NotAllowed()}, path),
+         "UnpicklingError: not a checkpoint written by spectroclf, or corrupt"),
+    ], ids=["empty", "garbage", "arbitrary-pickle"])
+    def test_an_unreadable_file_is_named(self, tmp_path, make_ragged, write, reason):
+        X, y = make_ragged(n=12)
+        path = tmp_path / "checkpoint.pt"
+        write(path)
+        with pytest.raises(ValueError) as info:
+            LSTMClassifier(hidden_size=2, max_epochs=1, checkpoint=tmp_path).fit(X, y)
+        assert str(info.value) == (f"checkpoint {path} could not be read ({reason}); "
+                                   "delete it to start training afresh")
+
+    def test_another_models_checkpoint_names_both(self, tmp_path, make_ragged):
+        X, y = make_ragged(n=12)
+        LSTMClassifier(hidden_size=2, max_epochs=1, checkpoint=tmp_path).fit(X, y)
+        saved = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["meta"]
+        est = LSTMClassifier(hidden_size=3, max_epochs=2, checkpoint=tmp_path)
+        with pytest.raises(ValueError) as info:
+            est.fit(X, y)
+        ours = {**saved, "module_params": {**saved["module_params"], "hidden_size": 3}}
+        assert str(info.value) == (
+            f"checkpoint {tmp_path / 'checkpoint.pt'} was written by a different model "
+            f"({saved}); this one is {ours}. Use another checkpoint directory or "
+            "delete the file to start afresh")
+
+
 def test_device_auto_resolves(make_ragged):
     X, y = make_ragged()
     clf = LSTMClassifier(hidden_size=4, max_epochs=1, device="auto").fit(X, y)
@@ -213,6 +257,8 @@ class TestStateContract:
         est.n_features_in_ = 3  # a fitted attribute, but no net
         with pytest.raises(NotFittedError, match="LSTMRegressor instance is not fitted"):
             est._export_state()
+        with pytest.raises(NotFittedError, match="LSTMRegressor instance is not fitted"):
+            est.predict([np.ones((4, 3))])
 
     def test_exactly_the_fitted_attributes_are_stored(self, make_regression):
         X, y = make_regression(n=12)
