@@ -567,6 +567,16 @@ EQUIVALENT.update({
         "train() sets a bool again before the next step"),
 })
 
+_M = "spectroclf.musicnn._estimators.xǁMusicnnInputǁ"
+EQUIVALENT.update({
+    f"{_M}_frozen_backbone__mutmut_12": (
+        "the frozen module's head is never used: only its backbone and input "
+        "standardisation compute the features, so its size does not matter"),
+    f"{_M}_frozen_backbone__mutmut_18": (
+        "reachable only with a GPU: on the CPU the module is on the CPU already and "
+        "Module.to(None) leaves it there"),
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")

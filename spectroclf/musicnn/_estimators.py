@@ -175,7 +175,6 @@ class MusicnnInput:
     def __init__(self, *, model, freeze, patch_hop, sr, n_jobs, memory,
                  precision="float32"):
         self.model = model
-        self.precision = precision
         self.freeze = freeze
         self.patch_hop = patch_hop
         self.sr = sr

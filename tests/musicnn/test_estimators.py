@@ -364,6 +364,35 @@ def test_precision_of_the_frozen_backbone():
     fast = MusicnnClassifier(precision="bfloat16", **kw).fit(music.data, music.target)
     np.testing.assert_allclose(fast.predict_proba(music.data),
                                exact.predict_proba(music.data), atol=0.05)
+    # ... computed in bfloat16 indeed: not bit-identical
+    assert not np.array_equal(fast.predict_proba(music.data),
+                              exact.predict_proba(music.data))
+
+
+@pytest.mark.parametrize("model", PRETRAINED_MODELS)
+def test_the_frozen_head_trains_on_the_chosen_models_features(model):
+    """With freeze="backbone" the output layer learns from the features of
+    ``model``'s backbone: those of MusicnnEmbedding(model=...) for 3-s clips."""
+    from skorch.callbacks import Callback
+
+    from spectroclf import MusicnnEmbedding, make_music
+
+    class Batches(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.X = []
+
+        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+            if training:
+                self.X.append(batch[0]["X"][:, 0].numpy())
+
+    music = make_music(4, genres=2, duration=3.0, random_state=0)
+    est = MusicnnClassifier(model=model, freeze="backbone", max_epochs=1, batch_size=8,
+                            callbacks=[Batches()], random_state=0,
+                            device="cpu").fit(music.data, music.target)
+    (seen,) = next(cb for _, cb in est.net_.callbacks_ if isinstance(cb, Batches)).X
+    expected = MusicnnEmbedding(model=model, precision="float32").fit_transform(music.data)
+    np.testing.assert_allclose(seen[np.lexsort(seen.T)], expected[np.lexsort(expected.T)],
+                               atol=1e-4)
 
 
 def test_tags_say_audio_file_paths_are_accepted():
