@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -622,9 +623,25 @@ def _env():
 
 
 def _mutmut(folder, *args, check=True, capture=False):
+    """Run mutmut in its own process group, which stopping this script stops.
+
+    mutmut forks a process per mutant, and those start joblib workers: killed
+    alone, this script would leave them all running, writing verdicts into the
+    work folder beside the next run's.
+    """
     cmd = [sys.executable, "-m", "mutmut", *args]
-    return subprocess.run(cmd, cwd=folder, env=_env(), check=check, text=True,
-                          capture_output=capture)
+    pipe = subprocess.PIPE if capture else None
+    proc = subprocess.Popen(cmd, cwd=folder, env=_env(), text=True, stdout=pipe,
+                            stderr=pipe, start_new_session=True)
+    try:
+        out, err = proc.communicate()
+    except BaseException:  # Ctrl-C, or SIGTERM (see main)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    if check and proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, out, err)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _survivors(folder):
@@ -703,6 +720,8 @@ def main(argv=None):
                         help="rewrite the JSON from the work folders, run nothing")
     parser.add_argument("--show", metavar="MUTANT", help="print a mutant's diff")
     args = parser.parse_args(argv)
+    # `kill <pid>` stops mutmut's process group too (_mutmut), as Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if args.list:
         for module, tests in MODULES.items():
             print(f"{module:22s} {_source(module):38s} {' '.join(tests)}")
