@@ -126,3 +126,46 @@ def _check_output(path, option="-o"):
 
 def _pct(fraction):
     return f"{100 * fraction:g}%"
+
+
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be at least 0 and below 1 (0: no validation split), got {value}"
+        )
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def _channels(text):
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of integers such as 16,32,64,64"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"channels must be positive, got {text!r}")
+    return values
+
+
+def _at_least_two(text):
+    value = _positive_int(text)
+    if value < 2:
+            raise argparse.ArgumentTypeError(
+            f"must be 2 or more (K folds, each held out once), got {value}"
+        )
+    return value

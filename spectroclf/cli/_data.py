@@ -9,7 +9,7 @@ import csv
 import re
 from pathlib import Path
 
-from ._common import CLIError
+from ._common import CLIError, _load_split
 
 #: audio files read by the commands (librosa decodes them)
 AUDIO_SUFFIXES = (".ogg", ".wav", ".mp3", ".flac")
@@ -277,3 +277,46 @@ class ClipTable:
             values = [self.values[i] for i in rows]
             y = values if all(v is not None for v in values) else None
         return paths, y, ids
+
+
+def _read_audio(args):
+    """(paths, y, task, target_names, labels file) of an audio folder's train split."""
+    targets = None
+    if args.targets is not None:
+        targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    table = ClipTable(args.labels, list_audio(args.data_dir), targets=targets)
+    if table.unlisted:
+        n = len(table.unlisted)
+        args.notices.append(
+            f"train: {n} audio file(s) of '{args.data_dir}' are not in "
+            f"'{args.labels}' and are left out: {', '.join(table.unlisted[:5])}"
+            + (f" and {n - 5} more" if n > 5 else "")
+        )
+    task = table.task(args.task)
+    paths, y, _ = table.split("train", task)
+    if y is None:
+        what = "genre" if task == "genre" else "emotion values"
+        raise CLIError(
+            f"labels CSV '{args.labels}': the clips of split 'train' have no "
+            f"{what} (every clip of the split needs them to train)"
+        )
+    import numpy as np
+
+    y = np.asarray(y, dtype=str if task == "genre" else float)
+    names = table.target_names if task == "emotion" else None
+    return paths, y, task, names, Path(args.labels)
+
+
+def _read_lab(args):
+    """(X, y, task, target_names, labels file) of a lab folder's train split."""
+    task = args.task or lab_task(args.data_dir)
+    labels_file = Path(args.data_dir) / "train_labels.txt"
+    if task is None:
+        raise CLIError(
+            f"'{labels_file}' does not exist: training needs labels (Id<TAB>Genre "
+            "or Id,<target>,...); point DATA_DIR at a folder written by 'extract' "
+            "with --labels, such as OUT_DIR/genre_beat"
+        )
+    bunch = _load_split(args.data_dir, task, "train", args.feature or "fused")
+    names = list(bunch.target_names) if task == "emotion" else None
+    return bunch.data, bunch.target, task, names, labels_file

@@ -4,7 +4,6 @@ DATA_DIR is an audio folder with a labels CSV (``--labels``; the pretrained
 musicnn by default) or a lab-layout folder of spectrograms (a CNN by default).
 """
 
-import math
 import tempfile
 import time
 from pathlib import Path
@@ -12,17 +11,21 @@ from pathlib import Path
 from ._common import (
     CLIError,
     _add_command,
+    _at_least_two,
     _case_clashes,
+    _channels,
     _check_device,
     _check_output,
-    _load_split,
+    _fraction,
     _n_jobs,
     _pct,
     _plural,
+    _positive_float,
     _positive_int,
     _say,
 )
-from ._data import ClipTable, folder_kind, lab_task, list_audio
+from ._data import _read_audio, _read_lab, folder_kind
+from ._split import _apply_min_count, _check_cv, _class_counts, _validation_fraction
 
 EPILOG = """\
 DATA_DIR is either
@@ -88,7 +91,6 @@ _ESTIMATORS = {
 }
 
 #: held out for validation unless --validation-fraction says otherwise
-DEFAULT_FRACTION = 0.2
 
 #: options that only some models have -> those models
 _MODEL_OPTIONS = {
@@ -98,57 +100,6 @@ _MODEL_OPTIONS = {
     "feature": ("--feature", ("lstm", "cnn")),
     "max_len": ("--max-len", ("lstm", "cnn")),
 }
-
-
-def _fraction(text):
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be at least 0 and below 1 (0: no validation split), got {value}"
-        )
-    return value
-
-
-def _positive_float(text):
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
-    return value
-
-
-def _channels(text):
-    import argparse
-
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of integers such as 16,32,64,64"
-        ) from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"channels must be positive, got {text!r}")
-    return values
-
-
-def _at_least_two(text):
-    value = _positive_int(text)
-    if value < 2:
-        import argparse
-
-        raise argparse.ArgumentTypeError(
-            f"must be 2 or more (K folds, each held out once), got {value}"
-        )
-    return value
 
 
 def add_parser(subparsers, common):
@@ -304,153 +255,6 @@ def add_parser(subparsers, common):
 
 
 # ---------------------------------------------------------------------------
-# small data: what a validation split and cross-validation need
-
-
-def _class_counts(y):
-    import numpy as np
-
-    classes, counts = np.unique(y, return_counts=True)
-    return dict(zip(classes.tolist(), counts.tolist(), strict=True))
-
-
-def _split_problem(fraction, y, task):
-    """Why ``fraction`` cannot be held out of ``y`` (None: it can).
-
-    Mirrors the validation split of the estimators (scikit-learn's
-    (Stratified)ShuffleSplit: ``ceil(fraction * n)`` clips held out; for
-    genre at least one of every class on each side, two clips of every
-    class; for emotion two validation clips, which Spearman's rho needs).
-    """
-    n = len(y)
-    n_valid = math.ceil(fraction * n)
-    n_train = n - n_valid
-    if task != "genre":
-        if n_valid < 2:
-            return (
-                f"{_pct(fraction)} of {n} clips is {n_valid}; Spearman's rho of "
-                "the validation clips needs 2"
-            )
-        if n_train < 2:
-            return f"{_pct(fraction)} of {n} clips leaves {n_train} to train on"
-        return None
-    counts = _class_counts(y)
-    rare = [c for c, k in counts.items() if k < 2]
-    if rare:
-        return (
-            f"class {rare[0]!r} has 1 clip; a stratified split needs 2 of every class"
-        )
-    n_classes = len(counts)
-    if n_valid < n_classes:
-        return (
-            f"{_pct(fraction)} of {n} clips is {n_valid}, fewer than the "
-            f"{n_classes} classes; a stratified split holds out one clip of each"
-        )
-    if n_train < n_classes:
-        return (
-            f"{_pct(fraction)} of {n} clips leaves {n_train} to train on, fewer "
-            f"than the {n_classes} classes"
-        )
-    return None
-
-
-def _feasible_fraction(y, task):
-    """The smallest fraction (2 decimals) that can be held out, or None."""
-    counts = _class_counts(y) if task == "genre" else {}
-    n, need = len(y), max(len(counts), 2)
-    fraction = math.ceil(100 * need / n) / 100
-    if fraction < 1 and _split_problem(fraction, y, task) is None:
-        return fraction
-    return None
-
-
-def _validation_fraction(args, y, task):
-    """The validation fraction to train with (None: no split); a fallback to no
-    split is added to ``args.notices``, to be said after the settings."""
-    requested = args.validation_fraction
-    if requested == 0:
-        if args.early_stopping:
-            raise CLIError(
-                "--early-stopping needs a validation split; leave out "
-                "--validation-fraction 0"
-            )
-        return None
-    fraction = DEFAULT_FRACTION if requested is None else requested
-    problem = _split_problem(fraction, y, task)
-    if problem is None:
-        return fraction
-    if requested is None and not args.early_stopping:
-        # the default: small data trains on every clip, said after the settings
-        args.notices.append(
-            f"train: too few clips to hold out {_pct(fraction)} for validation "
-            f"({problem}); training on all {len(y)}, without a validation report"
-        )
-        return None
-    better = _feasible_fraction(y, task)
-    options = [f"--validation-fraction {better:g}"] if better else []
-    if task == "genre" and min(_class_counts(y).values()) < 2:
-        options.append("--min-count 2 (leaves out classes of one clip)")
-    if args.early_stopping:
-        options.append("no --early-stopping")
-        what = f"--early-stopping (validation fraction {fraction:g})"
-    else:
-        options.append("--validation-fraction 0 (no validation split)")
-        what = f"--validation-fraction {requested:g}"
-    raise CLIError(f"{what}: {problem}; use " + ", or ".join(options))
-
-
-def _check_cv(args, y, task):
-    """An error naming options the user can type, when --cv K cannot split y."""
-    k = args.cv
-    if task != "genre":
-        if k > len(y):
-            raise CLIError(
-                f"--cv {k} needs at least {k} clips; DATA_DIR has {len(y)}: "
-                f"use --cv {len(y)} or fewer"
-            )
-        return
-    counts = _class_counts(y)
-    smallest = min(counts, key=counts.get)
-    if counts[smallest] >= k:
-        return
-    options = [f"--cv {counts[smallest]}"] if counts[smallest] >= 2 else []
-    if sum(n >= k for n in counts.values()) >= 2:
-        options.append(
-            f"--min-count {k} (leaves out the classes with fewer than {k} clips)"
-        )
-    if not options:
-        options.append("more clips of every class")
-    raise CLIError(
-        f"--cv {k} needs at least {k} clips of every class (each fold holds "
-        f"out one); class {smallest!r} has {counts[smallest]}: use "
-        + ", or ".join(options)
-    )
-
-
-def _apply_min_count(args, X, y, labels_file):
-    from ..datasets import merge_classes
-
-    counts = _class_counts(y)
-    dropped = {c: k for c, k in counts.items() if k < args.min_count}
-    kept = len(counts) - len(dropped)
-    if kept < 2:
-        raise CLIError(
-            f"--min-count {args.min_count} leaves {kept} class(es) of "
-            f"'{labels_file}' (largest: {max(counts.values())} clips); a genre "
-            "classifier needs 2: use a smaller --min-count"
-        )
-    if not dropped:
-        return X, y
-    X, y = merge_classes(X, y, min_count=args.min_count)
-    shown = ", ".join(f"{c!r} ({k})" for c, k in sorted(dropped.items()))
-    args.notices.append(
-        f"train: --min-count {args.min_count} leaves out {len(dropped)} "
-        f"class(es): {shown}; {len(y)} clips of {kept} classes left"
-    )
-    return X, y
-
-
-# ---------------------------------------------------------------------------
 # reading the input
 
 
@@ -496,49 +300,6 @@ def _resolve(args):
     if args.min_count and args.task == "emotion":
         raise CLIError("--min-count applies to --task genre (it leaves out rare classes)")
     return kind, model
-
-
-def _read_audio(args):
-    """(paths, y, task, target_names, labels file) of an audio folder's train split."""
-    targets = None
-    if args.targets is not None:
-        targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    table = ClipTable(args.labels, list_audio(args.data_dir), targets=targets)
-    if table.unlisted:
-        n = len(table.unlisted)
-        args.notices.append(
-            f"train: {n} audio file(s) of '{args.data_dir}' are not in "
-            f"'{args.labels}' and are left out: {', '.join(table.unlisted[:5])}"
-            + (f" and {n - 5} more" if n > 5 else "")
-        )
-    task = table.task(args.task)
-    paths, y, _ = table.split("train", task)
-    if y is None:
-        what = "genre" if task == "genre" else "emotion values"
-        raise CLIError(
-            f"labels CSV '{args.labels}': the clips of split 'train' have no "
-            f"{what} (every clip of the split needs them to train)"
-        )
-    import numpy as np
-
-    y = np.asarray(y, dtype=str if task == "genre" else float)
-    names = table.target_names if task == "emotion" else None
-    return paths, y, task, names, Path(args.labels)
-
-
-def _read_lab(args):
-    """(X, y, task, target_names, labels file) of a lab folder's train split."""
-    task = args.task or lab_task(args.data_dir)
-    labels_file = Path(args.data_dir) / "train_labels.txt"
-    if task is None:
-        raise CLIError(
-            f"'{labels_file}' does not exist: training needs labels (Id<TAB>Genre "
-            "or Id,<target>,...); point DATA_DIR at a folder written by 'extract' "
-            "with --labels, such as OUT_DIR/genre_beat"
-        )
-    bunch = _load_split(args.data_dir, task, "train", args.feature or "fused")
-    names = list(bunch.target_names) if task == "emotion" else None
-    return bunch.data, bunch.target, task, names, labels_file
 
 
 # ---------------------------------------------------------------------------
