@@ -486,6 +486,8 @@ class TestRealTargets:
         np.testing.assert_allclose(tiny, [2e-12])
         _, _, below = standardize_targets(np.array([[0.0], [1e-12], [0.0], [1e-12]]))
         np.testing.assert_array_equal(below, [1.0])
+        _, _, at = standardize_targets(np.array([[0.0], [2e-12]]))  # std exactly 1e-12
+        np.testing.assert_array_equal(at, [1e-12])
 
     def test_a_constant_target_is_not_scaled(self, make_regression):
         """A column with no spread keeps scale 1 (not 0 or NaN) and is predicted
