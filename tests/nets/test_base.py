@@ -332,3 +332,121 @@ class TestStateContract:
         est = LSTMRegressor(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
         _, again = self._round_trip(est)
         np.testing.assert_array_equal(again.predict(X), est.predict(X))
+
+
+class TestClipStatistics:
+    """``clip_statistics``: lengths and per-bin statistics in one pass over the clips."""
+
+    def test_matches_the_statistics_of_all_frames(self):
+        from spectroclf.nets._base import clip_statistics
+
+        rng = np.random.default_rng(0)
+        clips = [(rng.normal(size=(n, 4)) * [1, 2, 3, 4] + [5, -5, 0, 100])
+                 .astype(np.float32) for n in (1, 7, 3, 12)]
+        lengths, mean, scale = clip_statistics(clips)
+        frames = np.concatenate(clips).astype(np.float64)
+        np.testing.assert_array_equal(lengths, [1, 7, 3, 12])
+        assert lengths.dtype == np.int64
+        assert mean.dtype == scale.dtype == np.float32
+        np.testing.assert_allclose(mean, frames.mean(0), rtol=1e-6)
+        np.testing.assert_allclose(scale, frames.std(0), rtol=1e-6)
+
+    def test_one_clip(self):
+        from spectroclf.nets._base import clip_statistics
+
+        clip = np.array([[1.0, 2.0], [3.0, 6.0]], dtype=np.float32)
+        lengths, mean, scale = clip_statistics([clip])
+        np.testing.assert_array_equal(lengths, [2])
+        np.testing.assert_array_equal(mean, [2.0, 4.0])
+        np.testing.assert_array_equal(scale, [1.0, 2.0])
+
+    def test_a_bin_below_1e_6_spread_keeps_scale_1(self):
+        from spectroclf.nets._base import clip_statistics
+
+        clips = [np.array([[0.0, 0.0, 7.0]]), np.array([[8e-7, 4e-6, 7.0]])]
+        _, _, scale = clip_statistics(clips)
+        np.testing.assert_allclose(scale, [1.0, 2e-6, 1.0], rtol=1e-6)
+
+    def test_lengths_only(self):
+        from spectroclf.nets._base import clip_statistics
+
+        class Unreadable:  # a lazily read clip: only its length is asked for
+            def __len__(self):
+                return 5
+
+            def __array__(self, *args, **kwargs):
+                raise AssertionError("read")
+
+        lengths, mean, scale = clip_statistics([Unreadable(), Unreadable()],
+                                               standardize=False)
+        np.testing.assert_array_equal(lengths, [5, 5])
+        assert mean is None and scale is None
+
+
+class TestTheSkorchNet:
+    """Every training parameter reaches the skorch net ``fit`` builds."""
+
+    @staticmethod
+    def _fit(make_ragged, **params):
+        X, y = make_ragged(n=24)
+        return LSTMClassifier(**{"hidden_size": 2, "max_epochs": 1, "random_state": 0,
+                                 **params}).fit(X, y)
+
+    def test_training_parameters(self, make_ragged):
+        est = self._fit(make_ragged, lr=0.02, max_epochs=2, batch_size=5,
+                        weight_decay=0.1, optimizer="sgd")
+        net = est.net_
+        assert (net.lr, net.max_epochs, net.batch_size) == (0.02, 2, 5)
+        assert net.optimizer is torch.optim.SGD
+        group = net.optimizer_.param_groups[0]
+        assert (group["lr"], group["weight_decay"], group["momentum"]) == (0.02, 0.1, 0.9)
+        assert net.iterator_train__shuffle is True
+        assert net.iterator_train__pin_memory is net.iterator_valid__pin_memory is False
+        assert net.device == "cpu" and net.verbose == 0 and net.train_split is None
+        assert net.history[-1, "train_batch_count"] == 5  # 24 clips in batches of 5
+
+    @pytest.mark.parametrize("name, cls", [("adam", torch.optim.Adam),
+                                           ("adamw", torch.optim.AdamW)])
+    def test_optimizers_by_name(self, make_ragged, name, cls):
+        est = self._fit(make_ragged, optimizer=name)
+        assert type(est.net_.optimizer_) is cls
+        assert "momentum" not in est.net_.optimizer_.param_groups[0]
+
+    def test_an_optimizer_class(self, make_ragged):
+        est = self._fit(make_ragged, optimizer=torch.optim.RMSprop, weight_decay=0.01)
+        assert type(est.net_.optimizer_) is torch.optim.RMSprop
+        assert est.net_.optimizer_.param_groups[0]["weight_decay"] == 0.01
+
+    def test_bucketing(self, make_ragged):
+        from spectroclf.nets._data import BucketedDataLoader
+
+        bucketed = self._fit(make_ragged, bucket_by_length=True)
+        assert bucketed.net_.iterator_train is BucketedDataLoader
+        assert self._fit(make_ragged).net_.iterator_train is torch.utils.data.DataLoader
+
+    def test_callbacks_in_order(self, make_ragged):
+        from skorch.callbacks import EpochTimer, ProgressBar
+
+        from spectroclf.nets._callbacks import _Diverged, _EarlyStopping
+
+        mine, named = EpochTimer(), ("timer", EpochTimer())
+        est = self._fit(make_ragged, callbacks=[mine, named], early_stopping=True,
+                        n_iter_no_change=3, tol=0.01, verbose=2, lr=1e-3)
+        names = [name for name, _ in est.net_.callbacks]
+        assert names[0] == "divergence_check"
+        callbacks = dict(est.net_.callbacks)
+        assert isinstance(callbacks["divergence_check"], _Diverged)
+        assert callbacks["divergence_check"].hint == "lower lr (now 0.001)"
+        assert isinstance(callbacks["user_0"], EpochTimer)
+        assert callbacks["user_0"] is not mine  # a copy: the user's stays unfitted
+        stop = callbacks["early_stopping"]
+        assert isinstance(stop, _EarlyStopping) and (stop.patience, stop.tol) == (3, 0.01)
+        assert isinstance(callbacks["progress"], ProgressBar)
+        assert est.net_.verbose == 1
+        assert (names.index("user_0") < names.index("timer") < names.index("early_stopping")
+                < names.index("progress"))
+
+    def test_no_progress_bar_or_early_stopping_by_default(self, make_ragged):
+        names = [name for name, _ in self._fit(make_ragged, verbose=1).net_.callbacks]
+        assert "progress" not in names and "early_stopping" not in names
+        assert self._fit(make_ragged, verbose=1).net_.verbose == 1
