@@ -360,6 +360,14 @@ class TestClipStatistics:
         np.testing.assert_array_equal(mean, [2.0, 4.0])
         np.testing.assert_array_equal(scale, [1.0, 2.0])
 
+    def test_sums_in_float64(self):
+        """float32 sums lose the ones added to 2**24; the mean is still exact."""
+        from spectroclf.nets._base import clip_statistics
+
+        clip = np.array([[2.0**24]] + [[1.0]] * 9, dtype=np.float32)
+        _, mean, _ = clip_statistics([clip])
+        np.testing.assert_array_equal(mean, [np.float32((2**24 + 9) / 10)])
+
     def test_a_bin_below_1e_6_spread_keeps_scale_1(self):
         from spectroclf.nets._base import clip_statistics
 
