@@ -548,6 +548,16 @@ EQUIVALENT.update({
     **{f"{_B}_from_state__mutmut_{i}": (
         "without an int random_state the saved split's seed was random: any "
         "fixed seed (0, 1 or None) rebuilds an equally valid net") for i in (27, 28)},
+    f"{_B}_forward__mutmut_9": (
+        "prepare reads the estimator only in fit (reset): in predict both inputs "
+        "ignore it"),
+    **{f"{_B}_forward__mutmut_{i}": (
+        "reset=None: the inputs test reset for truth only, None is as false as False")
+       for i in (12, 19)},
+    f"{_B}_forward__mutmut_25": (
+        "prepare(reset=True) in predict: spectrograms ignore reset; musicnn sets "
+        "n_features_in_ to the same 96 and rebuilds its frozen backbone from the "
+        "fitted one, so the same features, computed again"),
     "spectroclf.nets._base.x_clip_statistics__mutmut_8": (
         "count's first value is never read: the first clip sets it before the update"),
     **{f"{_B}_resume__mutmut_{i}": (

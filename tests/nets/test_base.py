@@ -458,3 +458,34 @@ class TestTheSkorchNet:
         names = [name for name, _ in self._fit(make_ragged, verbose=1).net_.callbacks]
         assert "progress" not in names and "early_stopping" not in names
         assert self._fit(make_ragged, verbose=1).net_.verbose == 1
+
+
+class TestPredicting:
+    """The one predict path: the fitted input, network and augmentation."""
+
+    def test_tags_say_3d_arrays_are_accepted(self):
+        for cls in (LSTMClassifier, LSTMRegressor, CNNClassifier):
+            assert cls().__sklearn_tags__().input_tags.three_d_array is True
+
+    def test_crop_frames_averages_the_crops(self, make_regression):
+        from spectroclf.nets._augment import crop_windows
+
+        X, y = make_regression(n=24)
+        est = LSTMRegressor(hidden_size=3, crop_frames=4, max_epochs=2,
+                            random_state=0).fit(X, y)
+        clip = np.random.default_rng(1).normal(size=(9, 5)).astype(np.float32)
+        _, starts = crop_windows([9], 4)
+        crops = est.predict([clip[s:s + 4] for s in starts])
+        np.testing.assert_allclose(est.predict([clip]), crops.mean(0, keepdims=True),
+                                   rtol=1e-5)
+
+    def test_musicnns_frozen_backbone_reads_the_fitted_network(self):
+        """The musicnn input runs the fitted network's backbone on the clips."""
+        from spectroclf import MusicnnClassifier, make_music
+
+        music = make_music(4, genres=2, duration=3.0, random_state=0)
+        est = MusicnnClassifier(freeze="backbone", max_epochs=1, batch_size=8,
+                                random_state=0, device="cpu").fit(music.data, music.target)
+        proba = est.predict_proba(music.data)
+        assert proba.shape == (4, 2)
+        np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-6)
