@@ -153,8 +153,9 @@ class TestCheckpoint:
 
     def test_interrupted_fit_warns(self):
         X, y = make_data()
-        with pytest.warns(UserWarning, match="interrupted"):
+        with pytest.warns(UserWarning, match="interrupted") as record:
             make_clf(max_epochs=4, callbacks=[InterruptAt(2)]).fit(X, y)
+        assert record[0].filename == __file__  # the caller's fit
 
     def test_checkpoint_of_another_model_is_refused(self, tmp_path):
         X, y = make_data()

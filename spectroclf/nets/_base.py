@@ -55,6 +55,7 @@ from ..utils import (
     check_spectrograms,
     plain_python,
     resolve_device,
+    warn_user,
 )
 from ._accelerate import accelerated_net_class, unwrap_module
 from ._amp import amp_net_class, resolve_amp
@@ -256,6 +257,11 @@ class _SpectrogramNet(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        return self._fit(X, y)
+
+    def _fit(self, X, y):
+        # fit's body, undecorated: mutation testing (mutmut) skips decorated
+        # functions
         source = None if self.init_from is None else final_estimator(self.init_from)
         if source is self or self.init_from is self:
             raise ValueError("init_from cannot be the estimator itself")
@@ -337,12 +343,10 @@ class _SpectrogramNet(BaseEstimator):
             hint = (f"fit again with checkpoint={str(self.checkpoint)!r} to continue"
                     if self.checkpoint is not None else
                     "set checkpoint=<folder> to be able to resume")
-            warnings.warn(
+            warn_user(
                 f"training was interrupted after epoch {self.n_epochs_} of "
                 f"{self.max_epochs}; the estimator holds the weights of that "
-                f"epoch. {hint}",
-                UserWarning,
-                stacklevel=3,  # the caller of fit, above sklearn's _fit_context
+                f"epoch. {hint}"
             )
         return self
 

@@ -11,7 +11,6 @@ The loss is :class:`spectroclf.models.JointLoss`.
 """
 
 import numbers
-import warnings
 from functools import partial
 
 import numpy as np
@@ -27,6 +26,7 @@ from skorch.utils import to_numpy
 from ..metrics import spearman_score
 from ..models import JointLoss, head_losses
 from ..utils import TRAINING_DOC as _TRAINING_DOC
+from ..utils import warn_user
 from ._base import _RUN_DOC, _SpectrogramNet
 from ._cnn import _CNN_CONSTRAINTS, _CNN_DOC, _cnn_network
 from ._targets import (
@@ -208,13 +208,11 @@ class LabelsAndTargets(ClassLabels):
     def encode(self, y, *, validation_fraction):
         arr, names = _columns(y)
         if arr.ndim == 1 or arr.shape[1] == 1:
-            warnings.warn(
+            warn_user(
                 f"y has shape {arr.shape}: class labels and no target columns, so "
                 "JointCNN trains its label head alone (use "
                 "CNNClassifier for that). To train the target heads too, pass y of "
                 "shape (n_samples, 1 + n_targets): the labels, then the targets",
-                UserWarning,
-                stacklevel=4,  # the caller of fit (above _fit_context and fit)
             )
             arr = arr.reshape(len(arr), -1)
         if arr.shape[1] == 0:

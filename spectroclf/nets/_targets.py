@@ -11,7 +11,6 @@ state itself.
 mixin and the matching ``predict`` / ``predict_proba``.
 """
 
-import warnings
 
 import numpy as np
 import torch
@@ -27,7 +26,7 @@ from skorch.dataset import ValidSplit
 
 from ..metrics import spearman_score
 from ..models import REGRESSION_LOSSES, TargetWeightedLoss
-from ..utils import plain_python
+from ..utils import plain_python, warn_user
 from ._base import _SpectrogramNet
 
 _CLASS_WEIGHT = {"class_weight": [StrOptions({"balanced"}), dict, None]}
@@ -63,11 +62,10 @@ class ClassLabels:
         """``(y_enc, fitted)``: int64 class indices, and ``{"classes_": labels}``."""
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn(
+            warn_user(
                 "A column-vector y was passed when a 1d array was expected; "
                 "ravelling it.",
                 DataConversionWarning,
-                stacklevel=4,
             )
             y = y.ravel()
         if y.ndim != 1:

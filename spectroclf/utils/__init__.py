@@ -23,6 +23,7 @@ from ._docstring import (
 from ._labels import map_labels
 from ._parallel import map_cached
 from ._plain import plain_python
+from ._warn import warn_user
 
 __all__ = [
     "CLASSIFIER_LOSS_DOC",
@@ -41,4 +42,5 @@ __all__ = [
     "plain_python",
     "resolve_device",
     "Substitution",
+    "warn_user",
 ]
