@@ -590,6 +590,11 @@ EQUIVALENT.update({
         "Module.to(None) leaves it there"),
 })
 
+EQUIVALENT.update({
+    f"{_J}ǁLabelsAndTargetsǁ__init____mutmut_1": (
+        "JointCNN always passes label_weight: LabelsAndTargets' default is never used"),
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")

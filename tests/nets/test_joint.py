@@ -118,6 +118,8 @@ class TestHistory:
         X, y, _, _ = data
         clf = JointCNN(**{**FAST, "max_epochs": 4, "lr": 0.003}, validation_fraction=0.25,
                        callbacks=[validation_batches()]).fit(X, y)
+        true, _ = validation_batches.of(clf, 1)
+        assert true.dtype == np.float32  # labels and standardised targets, as trained
         for name in ("valid_acc", "valid_spearman"):
             scores = clf.history_[:, name]
             for epoch, score in enumerate(scores, 1):
