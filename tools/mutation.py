@@ -454,9 +454,6 @@ EQUIVALENT.update({
     f"{_T}__skorch_spearman__mutmut_17": (
         "EpochScoring(use_caching=True) makes net.predict return the cached "
         "validation predictions, whatever X it is given"),
-    **{f"{_T}ǁClassLabelsǁencode__mutmut_{i}": (
-        "stacklevel only: checked by test_the_column_vector_warning_points_at_the_"
-        "callers_fit, which cannot pass under mutmut's trampolines") for i in (14, 20)},
     f"{_T}__softmax__mutmut_5": (
         "softmax over dim +1 or -1: the logits are (batch, n_classes), dim 1 is the "
         "last"),
@@ -508,15 +505,6 @@ EQUIVALENT.update({
         "labels are scalars: an object column that unboxes at all unboxes to 1-D, "
         "and a 1-D object unboxing holds the column's own values"),
     f"{_J}__as_labels__mutmut_15": "'XXbiufXX' still holds b, i, u, f; X is no dtype kind",
-    **{f"{_J}ǁLabelsAndTargetsǁencode__mutmut_{i}": (
-        "warnings.warn category None or left out: both are UserWarning")
-       for i in (10, 13)},
-    **{f"{_J}ǁLabelsAndTargetsǁencode__mutmut_{i}": (
-        "stacklevel only: checked by test_the_labels_alone_warning_points_at_the_"
-        "callers_fit, which cannot pass under mutmut's trampolines") for i in (14, 23)},
-    **{f"{_J}ǁLabelsAndTargetsǁencode__mutmut_{i}": (
-        "arr is 1-D or has one column there: reshape(n, 1), (n, -1) and (n, -2) "
-        "agree") for i in (29, 30)},
     f"{_J}__columns__mutmut_60": (
         "a 1-D y has no target column, so its one column name is never shown"),
     f"{_J}ǁLabelsAndTargetsǁnet_kwargs__mutmut_5": (
