@@ -614,6 +614,9 @@ only_mutate = [{json.dumps(_source(module))}]
 pytest_add_cli_args_test_selection = [{tests}]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x", "-m", "not slow"]
 process_isolation = "forkserver"
+# a mutant 4x slower than its tests (e.g. training 400 epochs without the cached
+# features) is a timeout, counted as killed; mutmut's default waits 15x
+timeout_multiplier = 4.0
 use_git_change_detection = false
 """
     (folder / "pyproject.toml").write_text(pyproject)
