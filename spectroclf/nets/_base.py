@@ -257,11 +257,6 @@ class _SpectrogramNet(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y)
-
-    def _fit(self, X, y):
-        # fit's body, undecorated: mutation testing (mutmut) skips decorated
-        # functions
         source = None if self.init_from is None else final_estimator(self.init_from)
         if source is self or self.init_from is self:
             raise ValueError("init_from cannot be the estimator itself")
