@@ -374,6 +374,8 @@ class TestClipStatistics:
         clips = [np.array([[0.0, 0.0, 7.0]]), np.array([[8e-7, 4e-6, 7.0]])]
         _, _, scale = clip_statistics(clips)
         np.testing.assert_allclose(scale, [1.0, 2e-6, 1.0], rtol=1e-6)
+        _, _, at = clip_statistics([np.array([[0.0]]), np.array([[2e-6]])])
+        np.testing.assert_array_equal(at, [np.float32(1e-6)])  # std exactly 1e-6: kept
 
     def test_lengths_only(self):
         from spectroclf.nets._base import clip_statistics
