@@ -505,6 +505,9 @@ EQUIVALENT.update({
         "labels are scalars: an object column that unboxes at all unboxes to 1-D, "
         "and a 1-D object unboxing holds the column's own values"),
     f"{_J}__as_labels__mutmut_15": "'XXbiufXX' still holds b, i, u, f; X is no dtype kind",
+    **{f"{_J}ǁLabelsAndTargetsǁencode__mutmut_{i}": (
+        "arr is 1-D or has one column there: reshape(n, 1), (n, -1) and (n, -2) "
+        "agree") for i in (23, 24)},
     f"{_J}__columns__mutmut_60": (
         "a 1-D y has no target column, so its one column name is never shown"),
     f"{_J}ǁLabelsAndTargetsǁnet_kwargs__mutmut_5": (
@@ -558,6 +561,14 @@ EQUIVALENT.update({
     **{f"{_B}_from_state__mutmut_{i}": (
         "stacklevel only: _from_state runs under mutmut's trampoline, so no test can "
         "check where the warning points there") for i in (80, 85)},
+    f"{_B}_build_net__mutmut_12": (
+        "amp_dtype '' or None: it is only tested for truth, for the divergence hint"),
+    **{f"{_B}_build_net__mutmut_{i}": (
+        "reachable only on a GPU: on the CPU the device type is 'cpu', so pin is "
+        "False against any other name") for i in (46, 47)},
+    f"{_B}_build_net__mutmut_87": (
+        "reachable only on a GPU: without device= skorch trains on 'cpu', the "
+        "device_ the CPU tests resolve"),
     "spectroclf.nets._base.x_clip_statistics__mutmut_8": (
         "count's first value is never read: the first clip sets it before the update"),
     **{f"{_B}_resume__mutmut_{i}": (
