@@ -108,6 +108,8 @@ MODULES = {
     "musicnn._estimators": ["tests/test_parameters.py", "tests/musicnn/test_estimators.py"],
 }
 
+_USER_WARNING = "warnings.warn category None or left out: both are UserWarning"
+
 #: mutant name -> why no test can tell it from the original
 EQUIVALENT = {
     **{f"spectroclf.metrics.x_spearman_score__mutmut_{i}": (
@@ -157,12 +159,8 @@ EQUIVALENT.update({
         "the name found is never None: every InvalidParameterError names one of "
         "params (defaults are valid), so next() never falls back")
        for i in (153, 163, 164, 165)},
-    **{f"{_P}_restore_params__mutmut_{i}": (
-        "warnings.warn category None or left out: both are UserWarning")
-       for i in (22, 25)},
-    **{f"{_P}_resolve_map_location__mutmut_{i}": (
-        "warnings.warn category None or left out: both are UserWarning")
-       for i in (8, 11)},
+    **{f"{_P}_restore_params__mutmut_{i}": _USER_WARNING for i in (22, 25)},
+    **{f"{_P}_resolve_map_location__mutmut_{i}": _USER_WARNING for i in (8, 11)},
     f"{_P}_array_payload__mutmut_4": (
         "'XXfiubXX' still holds f, i, u, b, and X is no dtype kind"),
     **{f"{_P}_array_payload__mutmut_{i}": (
@@ -381,9 +379,8 @@ EQUIVALENT.update({
     "spectroclf.preprocessing._beat.xǁBeatSyncǁtransform__mutmut_10": (
         "tabular and ...: clips without memory or n_jobs then go through map_cached "
         "with one job, the same calls in order and the same values"),
-    **{f"spectroclf.preprocessing._beat.xǁBeatSyncǁ_warn_if_synced__mutmut_{i}": (
-        "warnings.warn category None or left out: both are UserWarning")
-       for i in (14, 17)},
+    **{f"spectroclf.preprocessing._beat.xǁBeatSyncǁ_warn_if_synced__mutmut_{i}":
+       _USER_WARNING for i in (14, 17)},
     **{f"spectroclf.preprocessing._beat.xǁBeatSyncǁ_warn_if_synced__mutmut_{i}": (
         "stacklevel only: checked by test_warns_with_the_median_frame_count, which "
         "cannot pass under mutmut's trampolines (deselected there)") for i in (18, 31)},
@@ -401,9 +398,7 @@ EQUIVALENT.update({
     f"{_A}_resolve_amp__mutmut_3": (
         "isinstance(amp, str) or ...: 'auto' is the only string that reaches "
         "resolve_amp (the estimators' parameter constraints refuse others)"),
-    **{f"{_A}_resolve_amp__mutmut_{i}": (
-        "warnings.warn category None or left out: both are UserWarning")
-       for i in (21, 24)},
+    **{f"{_A}_resolve_amp__mutmut_{i}": _USER_WARNING for i in (21, 24)},
     **{f"{_A}_resolve_amp__mutmut_{i}": (
         "stacklevel only: mutmut's trampolines add frames, so where the warning "
         "points cannot be told apart under mutmut") for i in (25, 35)},
@@ -555,9 +550,7 @@ EQUIVALENT.update({
     f"{_B}_from_state__mutmut_59": (
         "reachable only with a GPU: fork_rng(devices=None) forks every CUDA device's "
         "generator, and without one only the CPU's, as devices=[] does"),
-    **{f"{_B}_from_state__mutmut_{i}": (
-        "warnings.warn category None or left out: both are UserWarning")
-       for i in (76, 79)},
+    **{f"{_B}_from_state__mutmut_{i}": _USER_WARNING for i in (76, 79)},
     **{f"{_B}_from_state__mutmut_{i}": (
         "stacklevel only: _from_state runs under mutmut's trampoline, so no test can "
         "check where the warning points there") for i in (80, 85)},

@@ -30,6 +30,13 @@ def _int(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
 
 
+def _float(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
 def _positive_int(text):
     value = _int(text)
     if value < 1:
@@ -129,10 +136,7 @@ def _pct(fraction):
 
 
 def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _float(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(
             f"must be at least 0 and below 1 (0: no validation split), got {value}"
@@ -141,10 +145,7 @@ def _fraction(text):
 
 
 def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
     return value
@@ -165,7 +166,7 @@ def _channels(text):
 def _at_least_two(text):
     value = _positive_int(text)
     if value < 2:
-            raise argparse.ArgumentTypeError(
+        raise argparse.ArgumentTypeError(
             f"must be 2 or more (K folds, each held out once), got {value}"
         )
     return value

@@ -90,8 +90,6 @@ _ESTIMATORS = {
     ("musicnn", "emotion"): "MusicnnRegressor",
 }
 
-#: held out for validation unless --validation-fraction says otherwise
-
 #: options that only some models have -> those models
 _MODEL_OPTIONS = {
     "hidden_size": ("--hidden-size", ("lstm",)),

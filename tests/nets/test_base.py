@@ -12,8 +12,6 @@ from sklearn.exceptions import NotFittedError
 
 from spectroclf import CNNClassifier, LSTMClassifier, LSTMRegressor
 
-FAST = {"max_epochs": 8, "lr": 0.01, "random_state": 0}
-
 
 def test_checkpoint_resumes_to_max_epochs(tmp_path, make_ragged):
     X, y = make_ragged()
