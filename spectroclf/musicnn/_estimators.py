@@ -165,15 +165,14 @@ class MusicnnInput:
 
     Parameters
     ----------
-    model, freeze, patch_hop, sr, n_jobs, memory
+    model, freeze, patch_hop, sr, n_jobs, memory, precision
         As the estimators document them.
     """
 
     #: musicnn normalises its own input
     standardize = False
 
-    def __init__(self, *, model, freeze, patch_hop, sr, n_jobs, memory,
-                 precision="float32"):
+    def __init__(self, *, model, freeze, patch_hop, sr, n_jobs, memory, precision):
         self.model = model
         self.freeze = freeze
         self.patch_hop = patch_hop
@@ -191,10 +190,6 @@ class MusicnnInput:
         kind = input_kind(X)
         if kind == "audio":
             clips = _check_sources(X, sr=self.sr)
-        elif getattr(X, "_lazy_spectrograms", False):
-            clips = X
-            if not reset:
-                check_bins(X)
         elif reset:
             clips = check_spectrograms(X, estimator=estimator, reset=True)
         else:  # predict: the bins first, with the message that says what to pass

@@ -5,17 +5,21 @@ Clips are 3 s (one 187-frame patch) to keep the network cheap; the default
 head, so even its 200 default epochs take a second."""
 
 import pickle
+import threading
+import time
 
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
 
 import spectroclf.musicnn._frontend as frontend
 from spectroclf.datasets import make_music
@@ -63,6 +67,23 @@ def held_out():
                               random_state=0)
     return tuple(([mels[i] for i in idx], music.target[idx], music.emotion[idx])
                  for idx in halves)
+
+
+class _TrainingBatches(Callback):
+    """Records the first input of every training batch: with ``freeze="backbone"``
+    the backbone features the output layer learns from."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.X = []
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.X.append(batch[0]["X"][:, 0].numpy())
+
+
+def _features_seen(est):
+    return np.concatenate(next(cb for _, cb in est.net_.callbacks_
+                               if isinstance(cb, _TrainingBatches)).X)
 
 
 class _ArrayLike:
@@ -285,6 +306,56 @@ class TestMusicnnClassifier:
         with pytest.raises(ValueError, match="X has 2 samples but y has 3"):
             MusicnnClassifier(**_fast()).fit(wav_files[:2], [0, 1, 0])
 
+    def test_refuses_the_labs_spectrogram_files_naming_their_bins(self, fitted, tmp_path):
+        from spectroclf.datasets import SpectrogramFiles
+
+        paths = []
+        for i in range(2):
+            paths.append(tmp_path / f"{i}.fused.full.npy")
+            np.save(paths[-1], np.zeros((140, 200), dtype=np.float32))
+        files = SpectrogramFiles(paths, feature="mel")
+        message = (r"the spectrogram files have 128 bins per frame; musicnn reads its "
+                   r"own 96-band log-mel spectrograms \(n_frames, 96\)")
+        with pytest.raises(ValueError, match=message):
+            MusicnnClassifier(**_fast()).fit(files, [0, 1])
+        with pytest.raises(ValueError, match=message):
+            fitted.predict(files)
+
+    @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
+    def test_n_jobs_decodes_the_clips_in_parallel(self, music, freeze, monkeypatch):
+        threads = set()
+        clip_mel = frontend._clip_mel
+
+        def spy(**kwargs):
+            threads.add(threading.get_ident())
+            time.sleep(0.05)
+            return clip_mel(**kwargs)
+
+        monkeypatch.setattr(frontend, "_clip_mel", spy)
+        with parallel_config(backend="threading"):
+            serial = MusicnnClassifier(freeze=freeze, **_fast()).fit(music.data, music.target)
+            assert len(threads) == 1
+            threads.clear()
+            parallel = MusicnnClassifier(freeze=freeze, n_jobs=2, **_fast())
+            parallel.fit(music.data, music.target)
+        assert len(threads) == 2
+        np.testing.assert_array_equal(parallel.predict_proba(music.mels),
+                                      serial.predict_proba(music.mels))
+
+    def test_memory_caches_the_log_mels_a_trained_frontend_reads(self, music, wav_files,
+                                                                 tmp_path, monkeypatch):
+        cache = tmp_path / "cache"
+        first = MusicnnClassifier(freeze="frontend", memory=cache, **_fast())
+        expected = first.fit(wav_files, music.target).predict_proba(wav_files)
+
+        def fail(*args, **kwargs):
+            raise AssertionError("decoded although cached")
+
+        monkeypatch.setattr(frontend, "load_audio", fail)
+        again = MusicnnClassifier(freeze="frontend", memory=cache, **_fast())
+        np.testing.assert_array_equal(
+            again.fit(wav_files, music.target).predict_proba(wav_files), expected)
+
 
 class TestMusicnnRegressor:
     def test_shapes_and_transfer_from_a_classifier(self, fitted, music):
@@ -359,37 +430,32 @@ def test_precision_of_the_frozen_backbone():
         MusicnnClassifier(precision="half").fit(music.data, music.target)
     if not native_bfloat16():
         pytest.skip("this CPU has no native bfloat16 (avx512_bf16 / amx_bf16)")
-    kw = dict(max_epochs=5, random_state=0, device="cpu")
-    exact = MusicnnClassifier(**kw).fit(music.data, music.target)
-    fast = MusicnnClassifier(precision="bfloat16", **kw).fit(music.data, music.target)
+    kw = dict(max_epochs=5, batch_size=8, random_state=0, device="cpu")
+    exact = MusicnnClassifier(callbacks=[_TrainingBatches()], **kw)
+    exact.fit(music.data, music.target)
+    fast = MusicnnClassifier(precision="bfloat16", callbacks=[_TrainingBatches()], **kw)
+    fast.fit(music.data, music.target)
     np.testing.assert_allclose(fast.predict_proba(music.data),
                                exact.predict_proba(music.data), atol=0.05)
-    # ... computed in bfloat16 indeed: not bit-identical
+    # ... computed in bfloat16 indeed, the head's features too: not bit-identical
     assert not np.array_equal(fast.predict_proba(music.data),
                               exact.predict_proba(music.data))
+    rounded, features = _features_seen(fast), _features_seen(exact)
+    assert not np.array_equal(rounded, features)
+    np.testing.assert_allclose(rounded, features, atol=0.02 * np.abs(features).max())
 
 
 @pytest.mark.parametrize("model", PRETRAINED_MODELS)
 def test_the_frozen_head_trains_on_the_chosen_models_features(model):
     """With freeze="backbone" the output layer learns from the features of
     ``model``'s backbone: those of MusicnnEmbedding(model=...) for 3-s clips."""
-    from skorch.callbacks import Callback
-
     from spectroclf import MusicnnEmbedding, make_music
-
-    class Batches(Callback):
-        def on_train_begin(self, net, **kwargs):
-            self.X = []
-
-        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-            if training:
-                self.X.append(batch[0]["X"][:, 0].numpy())
 
     music = make_music(4, genres=2, duration=3.0, random_state=0)
     est = MusicnnClassifier(model=model, freeze="backbone", max_epochs=1, batch_size=8,
-                            callbacks=[Batches()], random_state=0,
+                            callbacks=[_TrainingBatches()], random_state=0,
                             device="cpu").fit(music.data, music.target)
-    (seen,) = next(cb for _, cb in est.net_.callbacks_ if isinstance(cb, Batches)).X
+    seen = _features_seen(est)
     expected = MusicnnEmbedding(model=model, precision="float32").fit_transform(music.data)
     np.testing.assert_allclose(seen[np.lexsort(seen.T)], expected[np.lexsort(expected.T)],
                                atol=1e-4)

@@ -454,6 +454,43 @@ class TestTheSkorchNet:
         assert (names.index("user_0") < names.index("timer") < names.index("early_stopping")
                 < names.index("progress"))
 
+    def test_the_targets_callbacks_see_the_estimator(self, make_ragged):
+        """A target's own callbacks (JointCNN's per-head scores, sized by the
+        fitted classes and targets) come after the divergence check and before
+        the user's, and the regressor's validation score after them."""
+        from skorch.callbacks import EpochTimer
+
+        from spectroclf.nets import JointCNN
+
+        X, labels = make_ragged(n=24)
+        y = np.column_stack([labels.astype(object), np.linspace(0, 1, 24)])
+        est = JointCNN(channels=(2,), max_epochs=1, validation_fraction=0.25,
+                       callbacks=[EpochTimer()], random_state=0).fit(X, y)
+        names = [name for name, _ in est.net_.callbacks]
+        assert names[:5] == ["divergence_check", "head_losses", "valid_acc",
+                             "valid_spearman", "user_0"]
+        heads = dict(est.net_.callbacks)["head_losses"]
+        assert (heads.n_classes, heads.n_targets) == (3, 1)
+        reg = LSTMRegressor(hidden_size=2, max_epochs=1, validation_fraction=0.25,
+                            callbacks=[EpochTimer()], random_state=0)
+        names = [name for name, _ in reg.fit(X, np.arange(24.0)).net_.callbacks]
+        assert names.index("user_0") < names.index("valid_spearman")
+
+    def test_an_accelerator_places_the_network(self, make_ragged):
+        accelerate = pytest.importorskip("accelerate")
+        accelerator = accelerate.Accelerator(cpu=True)
+        net = self._fit(make_ragged, accelerator=accelerator).net_
+        from spectroclf.nets._accelerate import AcceleratedNeuralNetClassifier
+
+        assert isinstance(net, AcceleratedNeuralNetClassifier)
+        assert net.accelerator is accelerator
+        assert net.iterator_train__pin_memory is net.iterator_valid__pin_memory is False
+        with pytest.raises(ValueError, match=re.escape(
+                "amp=True with an accelerator: set the accelerator's own "
+                "mixed_precision (Accelerator(mixed_precision='fp16')) instead")):
+            self._fit(make_ragged, accelerator=accelerator, amp=True)
+        assert self._fit(make_ragged, accelerator=accelerator, amp="auto").net_.accelerator
+
     def test_no_progress_bar_or_early_stopping_by_default(self, make_ragged):
         names = [name for name, _ in self._fit(make_ragged, verbose=1).net_.callbacks]
         assert "progress" not in names and "early_stopping" not in names
