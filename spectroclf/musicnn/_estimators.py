@@ -250,7 +250,7 @@ def _musicnn_network(estimator, average):
         model=estimator.model, freeze=_freeze_option(estimator.freeze),
         dropout=estimator.dropout, precision=estimator.precision,
         patch_hop=estimator.patch_hop, average=average,
-    ), n_bins=MUSICNN_N_MELS, batch_norm=True)
+    ), batch_norm=True)
 
 
 def _musicnn_input(estimator):

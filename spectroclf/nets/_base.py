@@ -86,9 +86,6 @@ class Network:
         ``(batch, n_outputs)``.
     params : dict
         The module's own hyperparameters.
-    n_bins : int or None, default=None
-        Bins of the module's input when fixed (musicnn's 96); ``None`` takes
-        the training data's.
     batch_norm : bool, default=False
         Whether the module has batch normalisation, which cannot train on a
         batch of one clip (the last one of an epoch is then dropped).
@@ -101,7 +98,6 @@ class Network:
 
     module: type
     params: dict = field(default_factory=dict)
-    n_bins: int = None
     batch_norm: bool = False
     head: str = "head."
     freeze: bool = False
@@ -307,7 +303,7 @@ class _SpectrogramNet(BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         spec = NetSpec(
             network=network, target=target,
-            n_bins=network.n_bins or self.n_features_in_, n_outputs=n_outputs,
+            n_bins=self.n_features_in_, n_outputs=n_outputs,
             mean=mean, scale=scale, seed=seed,
             drop_last=(network.batch_norm and n_train > self.batch_size
                        and n_train % self.batch_size == 1),
@@ -547,7 +543,7 @@ class _SpectrogramNet(BaseEstimator):
                        .randint(np.iinfo(np.int32).max))
         spec = NetSpec(
             network=network, target=target,
-            n_bins=network.n_bins or estimator.n_features_in_,
+            n_bins=estimator.n_features_in_,
             n_outputs=target.n_outputs(estimator), seed=seed,
             drop_last=bool(state.get("drop_last", False)),
         )

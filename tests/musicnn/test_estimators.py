@@ -322,6 +322,23 @@ class TestMusicnnClassifier:
             fitted.predict(files)
 
     @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
+    def test_parameters_reach_the_network(self, music, freeze):
+        est = MusicnnClassifier(model="MTT_musicnn", freeze=freeze, dropout=0.3,
+                                patch_hop=93, precision="auto", **_fast())
+        module = est.fit(music.mels, music.target).net_.module_
+        assert (module.dropout.p, module.patch_hop, module.precision) == (0.3, 93, "auto")
+        pretrained = load_musicnn("MTT_musicnn").input_bn.state_dict()
+        for key, value in module.backbone.input_bn.state_dict().items():  # kept fixed
+            torch.testing.assert_close(value, pretrained[key], rtol=0, atol=0)
+
+    def test_a_last_batch_of_one_clip_is_dropped(self, music):
+        """Batch normalisation cannot train on one clip: 8 clips in batches of 7
+        train on one batch per epoch."""
+        est = MusicnnClassifier(freeze="frontend", batch_size=7, max_epochs=2,
+                                random_state=0).fit(music.mels, music.target)
+        assert est.net_.history[:, "train_batch_count"] == [1, 1]
+
+    @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
     def test_n_jobs_decodes_the_clips_in_parallel(self, music, freeze, monkeypatch):
         threads = set()
         clip_mel = frontend._clip_mel
@@ -459,6 +476,11 @@ def test_the_frozen_head_trains_on_the_chosen_models_features(model):
     expected = MusicnnEmbedding(model=model, precision="float32").fit_transform(music.data)
     np.testing.assert_allclose(seen[np.lexsort(seen.T)], expected[np.lexsort(expected.T)],
                                atol=1e-4)
+    # ... and predicts from them: one patch per 3-s clip
+    module = est.net_.module_.eval()
+    with torch.no_grad():
+        proba = module.head(torch.from_numpy(expected)).softmax(dim=1).numpy()
+    np.testing.assert_allclose(est.predict_proba(music.data), proba, atol=1e-5)
 
 
 def test_tags_say_audio_file_paths_are_accepted():
