@@ -128,6 +128,15 @@ def _plain(value, where, notes):
     return repr(value)
 
 
+#: parameters that hold a torch class, stored by name ("torch.optim.SGD"): where
+#: it lives, what it must subclass, what it is, and what None (a custom class,
+#: not stored) means on load
+_CLASS_PARAMS = {
+    "optimizer": (torch.optim, torch.optim.Optimizer, "optimizer", "'adam'"),
+    "criterion": (torch.nn, torch.nn.Module, "loss", "the estimator's default loss"),
+}
+
+
 def _params_payload(estimator, notes):
     params = {}
     for name, value in estimator.get_params(deep=False).items():
@@ -156,25 +165,15 @@ def _params_payload(estimator, notes):
                 "pass it again with set_params to cache"
             )
             value = None
-        elif name == "optimizer" and isinstance(value, type):
-            if getattr(torch.optim, value.__name__, None) is value:
-                value = f"torch.optim.{value.__name__}"
+        elif name in _CLASS_PARAMS and isinstance(value, type):
+            namespace, _, what, default = _CLASS_PARAMS[name]
+            if getattr(namespace, value.__name__, None) is value:
+                value = f"{namespace.__name__}.{value.__name__}"
             else:
                 notes.append(
-                    f"params['optimizer']: the custom optimizer class "
+                    f"params[{name!r}]: the custom {what} class "
                     f"{value.__module__}.{value.__qualname__} was not saved (None "
-                    "on load means 'adam'); set it again to train further"
-                )
-                value = None
-        elif name == "criterion" and isinstance(value, type):
-            if getattr(torch.nn, value.__name__, None) is value:
-                value = f"torch.nn.{value.__name__}"
-            else:
-                notes.append(
-                    f"params['criterion']: the custom loss class "
-                    f"{value.__module__}.{value.__qualname__} was not saved (None on "
-                    "load means the estimator's default loss); set it again to "
-                    "train further"
+                    f"on load means {default}); set it again to train further"
                 )
                 value = None
         elif name == "random_state" and isinstance(value, np.random.RandomState):
@@ -215,22 +214,15 @@ def _restore_params(cls, params, notes, path):
         if params.get(name) is not None:
             raise _damaged(path, f"params[{name!r}]", f"{params[name]!r}; save_model "
                            "stores None there")
-    opt = params.get("optimizer")
-    if opt is None and "optimizer" in params:
-        params["optimizer"] = valid["optimizer"]
-    elif isinstance(opt, str) and opt.startswith("torch.optim."):
-        found = getattr(torch.optim, opt.rsplit(".", 1)[1], None)
-        if not (isinstance(found, type) and issubclass(found, torch.optim.Optimizer)):
-            raise _damaged(path, "params['optimizer']", f"{opt!r}, not a torch optimizer")
-        params["optimizer"] = found
-    loss = params.get("criterion")
-    if loss is None and "criterion" in params:
-        params["criterion"] = valid["criterion"]
-    elif isinstance(loss, str) and loss.startswith("torch.nn."):
-        found = getattr(torch.nn, loss.rsplit(".", 1)[1], None)
-        if not (isinstance(found, type) and issubclass(found, torch.nn.Module)):
-            raise _damaged(path, "params['criterion']", f"{loss!r}, not a torch loss")
-        params["criterion"] = found
+    for name, (namespace, base, what, _) in _CLASS_PARAMS.items():
+        value = params.get(name)
+        if value is None and name in params:
+            params[name] = valid[name]
+        elif isinstance(value, str) and value.startswith(namespace.__name__ + "."):
+            found = getattr(namespace, value.rsplit(".", 1)[1], None)
+            if not (isinstance(found, type) and issubclass(found, base)):
+                raise _damaged(path, f"params[{name!r}]", f"{value!r}, not a torch {what}")
+            params[name] = found
     if isinstance(valid.get("channels"), tuple) and isinstance(params.get("channels"), list):
         params["channels"] = tuple(params["channels"])
     try:
