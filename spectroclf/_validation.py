@@ -149,7 +149,7 @@ def check_spectrograms(X, *, estimator, reset):
         specs = _from_dict(X)
     elif _is_spectrogram_list(X):
         specs = [_as_float_frames(x, i) for i, x in enumerate(X)]
-    elif getattr(X, "ndim", None) == 3 and not hasattr(X, "toarray"):
+    elif getattr(X, "ndim", None) == 3:  # scipy's sparse matrices are 2-D
         specs = list(_as_float_frames(X, "array"))
     else:
         # Tabular input: one frame per sample. sklearn's own validation gives
@@ -172,16 +172,15 @@ def check_spectrograms(X, *, estimator, reset):
             X,
             reset=reset,
             dtype=np.float32,
-            ensure_min_samples=1,
         )
         return [row[None, :] for row in arr]
 
     if not getattr(X, "_lazy_spectrograms", False):
         if len(specs) == 0:
             raise ValueError("X is empty: expected at least one spectrogram")
-        n_bins = specs[0].shape[-1] if specs[0].ndim == 2 else None
-        first_rows = specs[0].shape[0] if specs[0].ndim == 2 else None
-        for i, arr in enumerate(specs):
+        _check_sample(specs[0], 0, None)
+        first_rows, n_bins = specs[0].shape
+        for i, arr in enumerate(specs[1:], start=1):
             _check_sample(arr, i, n_bins, first_rows)
     if reset:
         estimator.n_features_in_ = n_bins
@@ -190,7 +189,7 @@ def check_spectrograms(X, *, estimator, reset):
     elif n_bins != estimator.n_features_in_:
         first = specs[0]
         hint = ""
-        if getattr(first, "ndim", 0) == 2 and first.shape[0] == estimator.n_features_in_:
+        if first.shape[0] == estimator.n_features_in_:  # a checked 2-D clip
             hint = (
                 f" spectroclf is time first, (n_frames, n_bins): spectrogram 0 has "
                 f"shape {first.shape}, whose first axis is the {first.shape[0]} bins "

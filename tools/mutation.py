@@ -597,6 +597,19 @@ EQUIVALENT.update({
     f"{_M}_frozen_backbone__mutmut_18": (
         "reachable only with a GPU: on the CPU the module is on the CPU already and "
         "Module.to(None) leaves it there"),
+    f"{_M}prepare__mutmut_24": (
+        "reachable only with a GPU: on the CPU device_ is 'cpu', where the new module "
+        "is already, and Module.to(None) leaves it there"),
+    f"{_M}_frozen_backbone__mutmut_10": (
+        "the feature module only runs in eval mode under torch.no_grad "
+        "(patch_features): whether its weights require gradients changes nothing"),
+    f"{_M}check__mutmut_8": (
+        "sr only names the rate in check_audio's message for a multichannel clip, "
+        "which input_kind reports first (mixed input, or a spectrogram's bins)"),
+    f"{_M}check__mutmut_23": "reset=None is falsy like False",
+    f"{_M}check__mutmut_27": (
+        "check_bins already refused every width but 96, so resetting n_features_in_ "
+        "in predict writes the 96 it holds (and musicnn has no feature_names_in_)"),
 })
 
 EQUIVALENT.update({
