@@ -99,7 +99,7 @@ MODULES = {
     # moved out of nets and preprocessing by the core redesign (#19): the one
     # spectrogram validator and the one audio validator
     "_validation": ["tests/test_validation.py", "tests/test_bad_input.py"],
-    "utils._audio": ["tests/test_bad_input.py", "tests/preprocessing/test_extract.py"],
+    "utils._audio": ["tests/utils/test_audio.py", "tests/test_bad_input.py"],
     "musicnn._frontend": [
         "tests/musicnn/test_frontend.py",
         # the embedding's per-clip patches (_clip_patches): waveforms and files
