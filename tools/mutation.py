@@ -551,14 +551,14 @@ EQUIVALENT.update({
         "fitted one, so the same features, computed again"),
     **{f"{_B}_from_state__mutmut_{i}": (
         "the state always holds drop_last: _export_state writes it and persistence "
-        "refuses a file without it, so get's default is never used") for i in (51, 53, 56)},
-    f"{_B}_from_state__mutmut_59": (
+        "refuses a file without it, so get's default is never used") for i in (50, 52, 55)},
+    f"{_B}_from_state__mutmut_58": (
         "reachable only with a GPU: fork_rng(devices=None) forks every CUDA device's "
         "generator, and without one only the CPU's, as devices=[] does"),
-    **{f"{_B}_from_state__mutmut_{i}": _USER_WARNING for i in (76, 79)},
+    **{f"{_B}_from_state__mutmut_{i}": _USER_WARNING for i in (75, 78)},
     **{f"{_B}_from_state__mutmut_{i}": (
         "stacklevel only: _from_state runs under mutmut's trampoline, so no test can "
-        "check where the warning points there") for i in (80, 85)},
+        "check where the warning points there") for i in (79, 84)},
     f"{_B}_build_net__mutmut_12": (
         "amp_dtype '' or None: it is only tested for truth, for the divergence hint"),
     **{f"{_B}_build_net__mutmut_{i}": (
