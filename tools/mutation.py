@@ -97,9 +97,10 @@ MODULES = {
     "nets._amp": ["tests/nets/test_amp.py"],
     "persistence": ["tests/test_persistence.py"],
     # moved out of nets and preprocessing by the core redesign (#19): the one
-    # spectrogram validator and the one audio validator
+    # spectrogram validator, the one audio validator and the one cached map
     "_validation": ["tests/test_validation.py", "tests/test_bad_input.py"],
     "utils._audio": ["tests/utils/test_audio.py", "tests/test_bad_input.py"],
+    "utils._parallel": ["tests/utils/test_parallel.py"],
     "musicnn._frontend": [
         "tests/musicnn/test_frontend.py",
         # the embedding's per-clip patches (_clip_patches): waveforms and files
