@@ -618,6 +618,25 @@ EQUIVALENT.update({
         "JointCNN always passes label_weight: LabelsAndTargets' default is never used"),
 })
 
+_KIND = ("a dtype's kind is one character: it is in the mutated string exactly when "
+         "it is in the original")
+_PAR = "spectroclf.utils._parallel.x_map_cached__mutmut_"
+EQUIVALENT.update({
+    "spectroclf.utils._audio.x_check_audio__mutmut_28": _KIND,
+    "spectroclf.utils._audio.x_check_audio__mutmut_97": _KIND,
+    "spectroclf.utils._audio.x_check_audio__mutmut_94": (
+        "an object clip cast to float64 instead of float32 is cast to float32 a few "
+        "lines further down"),
+    "spectroclf.utils._audio.x_check_audio__mutmut_117": (
+        "astype(copy=None) copies only when needed, as copy=False does"),
+    **{f"{_PAR}{i}": (
+        "hits is built from calls, one per call: zip's strict never has a difference "
+        "to find") for i in (27, 30, 31, 58, 61, 62)},
+    f"{_PAR}33": (
+        "computed is read only for a miss: when it keeps its default there are no "
+        "misses, so None is never read"),
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")

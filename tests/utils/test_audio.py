@@ -39,6 +39,23 @@ def test_arrays_of_clips():
     assert clip.dtype == np.float32 and clip.tolist() == [1.0, 2.0]
 
 
+def test_array_likes_are_read_as_arrays():
+    """A DataFrame of clips (one row each) and an object with only ``__array__``
+    are arrays: their rows are the clips, not their columns or a TypeError."""
+    pd = pytest.importorskip("pandas")
+
+    data = np.arange(6, dtype=np.float32).reshape(2, 3)
+
+    class ArrayOnly:
+        def __array__(self, dtype=None, copy=None):
+            return data
+
+    for X in (pd.DataFrame(data), ArrayOnly()):
+        rows = check_audio(X, sr=16000)
+        assert len(rows) == 2
+        np.testing.assert_array_equal(rows[1], [3, 4, 5])
+
+
 def test_messages_about_X(tmp_path):
     assert _message(ValueError, "a.wav") == (
         "X is a single path 'a.wav'; pass a list of paths: [path]")

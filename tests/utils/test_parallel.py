@@ -83,3 +83,35 @@ def test_results_are_yielded_as_they_come():
     results = map_cached(_square, [{"x": 1}, {"x": 2}], memory=None, n_jobs=None)
     assert CALLS == []  # a generator: nothing computed before it is read
     assert next(results) == 1 and [x for x, _ in CALLS] == [1]
+
+
+def test_hits_start_no_worker_and_only_misses_go_to_one(tmp_path, monkeypatch):
+    import joblib
+
+    assert _run([1, 2], memory=tmp_path, n_jobs=None) == [1, 4]
+    sent = []
+
+    class Recording(joblib.Parallel):
+        def __call__(self, iterable):
+            tasks = list(iterable)
+            sent.append(len(tasks))
+            return super().__call__(tasks)
+
+    monkeypatch.setattr(joblib, "Parallel", Recording)
+    with parallel_config(backend="threading"):
+        assert _run([2, 1], memory=tmp_path, n_jobs=2) == [4, 1]
+        assert sent == []
+        assert _run([2, 5, 1, 6], memory=tmp_path, n_jobs=2) == [4, 25, 1, 36]
+    assert sent == [2]
+
+
+def test_a_memory_without_a_cache_lookup():
+    """Any object with joblib.Memory's ``cache`` is a memory (scikit-learn's
+    check_memory); one that cannot look the cache up computes every call."""
+
+    class Plain:
+        def cache(self, func):
+            return func
+
+    assert _run([2, 3], memory=Plain(), n_jobs=None) == [4, 9]
+    assert [x for x, _ in CALLS] == [2, 3]
