@@ -632,6 +632,8 @@ EQUIVALENT.update({
     **{f"{_PAR}{i}": (
         "hits is built from calls, one per call: zip's strict never has a difference "
         "to find") for i in (27, 30, 31, 58, 61, 62)},
+    **{f"spectroclf._validation.x_check_spectrograms__mutmut_{i}": (
+        "getattr's default None is as false as False") for i in (3, 92)},
     f"{_PAR}33": (
         "computed is read only for a miss: when it keeps its default there are no "
         "misses, so None is never read"),
