@@ -164,7 +164,7 @@ EQUIVALENT.update({
     **{f"{_P}_restore_params__mutmut_{i}": (
         "the name found is never None: every InvalidParameterError names one of "
         "params (defaults are valid), so next() never falls back")
-       for i in (153, 163, 164, 165)},
+       for i in (92, 102, 103, 104)},
     **{f"{_P}_restore_params__mutmut_{i}": _USER_WARNING for i in (22, 25)},
     **{f"{_P}_resolve_map_location__mutmut_{i}": _USER_WARNING for i in (8, 11)},
     f"{_P}_array_payload__mutmut_4": (
