@@ -112,6 +112,8 @@ MODULES = {
         "test_from_audio_file_matches_tensorflow",
     ],
     "musicnn._estimators": ["tests/test_parameters.py", "tests/musicnn/test_estimators.py"],
+    # the estimators' input: audio or log-mels, and the frozen backbone's features
+    "musicnn._inputs": ["tests/musicnn/test_estimators.py"],
 }
 
 _USER_WARNING = "warnings.warn category None or left out: both are UserWarning"

@@ -71,9 +71,8 @@ def _shapes(X):
     if isinstance(X, dict) and "X" in X:
         shape = np.shape(X["X"])
         return [shape[1:]] * shape[0] if len(shape) == 3 else []
-    shape = getattr(X, "shape", None)
-    if shape is None and hasattr(X, "__array__"):  # array-likes without .shape
-        shape = np.shape(np.asarray(X))
+    # an ndarray's own shape; other array-likes (with or without .shape) converted
+    shape = np.shape(X) if hasattr(X, "__array__") else None
     if shape is not None and len(shape) == 3:
         return [shape[1:]] * shape[0]
     if shape is not None and len(shape) == 2:

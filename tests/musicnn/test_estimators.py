@@ -321,6 +321,28 @@ class TestMusicnnClassifier:
         with pytest.raises(ValueError, match=message):
             fitted.predict(files)
 
+    def test_padtruncate_dicts_and_3d_arrays(self, music, fitted):
+        """PadTruncate's dict is read as its clips; its bins, and a 3-D array's,
+        are checked."""
+        from spectroclf import PadTruncate
+
+        padded = PadTruncate().fit_transform(music.mels)
+        np.testing.assert_allclose(fitted.predict_proba(padded),
+                                   fitted.predict_proba(music.mels), rtol=1e-5)
+        wrong = {"X": np.zeros((2, 50, 128), np.float32), "lengths": np.array([50, 40])}
+        with pytest.raises(ValueError, match=r"^spectrogram 0 has shape \(50, 128\): 128 "
+                           r"bins per frame, but musicnn reads its own 96-band"):
+            MusicnnClassifier(**_fast()).fit(wrong, [0, 1])
+        with pytest.raises(ValueError, match=r"^spectrogram 0 has shape \(50, 128\)"):
+            fitted.predict(wrong)
+        for X in (np.zeros((2, 50, 128), np.float32), _ArrayLike(np.zeros((2, 50, 128)))):
+            with pytest.raises(ValueError, match=r"^spectrogram 0 has shape \(50, 128\): "
+                               "128 bins per frame"):
+                fitted.predict(X)
+        empty = {"X": np.zeros((0, 50, 96), np.float32), "lengths": np.zeros(0, int)}
+        with pytest.raises(ValueError, match="^X is empty: expected at least one"):
+            fitted.predict(empty)
+
     @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
     def test_parameters_reach_the_network(self, music, freeze):
         est = MusicnnClassifier(model="MTT_musicnn", freeze=freeze, dropout=0.3,
