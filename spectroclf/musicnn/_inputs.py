@@ -111,7 +111,7 @@ def check_bins(X):
 
 
 def _clip_patch_features(
-    clip, *, mtime, sr, patch_hop, backbone, device, precision="float32", mel=None,
+    clip, *, mtime, sr, patch_hop, backbone, device, precision, mel=None,
     module=None,
 ):
     """Penultimate features ``(n_patches, 200)`` of one clip's 3-s patches.

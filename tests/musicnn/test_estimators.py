@@ -283,7 +283,9 @@ class TestMusicnnClassifier:
                 MusicnnClassifier(freeze=freeze, **_fast()).fit(wrong_bins, [0, 1, 0, 1])
         with pytest.raises(ValueError, match=r"shape \(200, 128\).*pass audio"):
             fitted.predict_proba(wrong_bins)
-        with pytest.raises(ValueError, match=r"2-D array of shape \(4, 5\).*list\(X\)"):
+        with pytest.raises(ValueError, match=r"^X is a 2-D array of shape \(4, 5\), read "
+                           r"as 4 spectrograms of one frame of 5 bins \(for equal-length "
+                           r"waveforms pass list\(X\)\): 5 bins per frame"):
             MusicnnClassifier(**_fast()).fit(np.zeros((4, 5)), [0, 1, 0, 1])
         # rows of numbers (a list of lists, an array-like without .shape) are
         # one-frame spectrograms: refused by their bins, not by a torch size error
