@@ -341,9 +341,13 @@ class TestMusicnnClassifier:
             with pytest.raises(ValueError, match=r"^spectrogram 0 has shape \(50, 128\): "
                                "128 bins per frame"):
                 fitted.predict(X)
-        empty = {"X": np.zeros((0, 50, 96), np.float32), "lengths": np.zeros(0, int)}
-        with pytest.raises(ValueError, match="^X is empty: expected at least one"):
-            fitted.predict(empty)
+        # no clip, so no bins to refuse: the empty input is named
+        for empty in ({"X": np.zeros((0, 50, 128), np.float32), "lengths": np.zeros(0, int)},
+                      np.zeros((0, 50, 128), np.float32)):
+            with pytest.raises(ValueError, match="^X is empty: expected at least one"):
+                fitted.predict(empty)
+        with pytest.raises(ValueError, match=r"^X\['X'\] has shape \(\); expected"):
+            fitted.predict({"X": np.float32(0), "lengths": np.array([1])})
 
     @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
     def test_parameters_reach_the_network(self, music, freeze):
