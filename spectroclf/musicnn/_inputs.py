@@ -168,7 +168,7 @@ def patch_features(clips, *, kind, module, patch_hop, sr, memory, n_jobs):
     device = next(module.parameters()).device
     common = dict(patch_hop=int(patch_hop), device=device.type,
                   backbone=_backbone_hash(module) if use_cache else None,
-                  precision=resolve_precision(getattr(module, "precision", "float32")))
+                  precision=resolve_precision(module.precision))
 
     if kind != "audio":  # clip by clip: a lazy sequence reads each file once
         out = []

@@ -263,6 +263,7 @@ class TestMusicnnClassifier:
         monkeypatch.setattr(MusicnnTransfer, "embed", fail)
         again = MusicnnClassifier(memory=cache, **_fast()).fit(wav_files, music.target)
         np.testing.assert_array_equal(again.predict_proba(wav_files), expected)
+        assert any(cache.iterdir())  # the cache is where the path says
         # the same backbone (init_from a frozen one) hits the cache; another does not
         MusicnnClassifier(memory=cache, init_from=first, **_fast()).fit(wav_files, music.target)
         other = MusicnnClassifier(memory=cache, init_from=tuned, **_fast())
@@ -464,9 +465,10 @@ def test_freeze_true_is_the_frozen_backbone():
     assert MusicnnClassifier(freeze=False, **kw)._network().params["freeze"] == "none"
 
 
-def test_precision_of_the_frozen_backbone():
-    """bfloat16 features where the CPU has them: the same predictions up to rounding;
-    an unknown precision is refused by the parameter check."""
+def test_precision_of_the_frozen_backbone(tmp_path):
+    """bfloat16 features where the CPU has them: the same predictions up to rounding,
+    cached apart from the float32 ones; an unknown precision is refused by the
+    parameter check."""
     from spectroclf import make_music
     from spectroclf._cpu import native_bfloat16
 
@@ -475,7 +477,7 @@ def test_precision_of_the_frozen_backbone():
         MusicnnClassifier(precision="half").fit(music.data, music.target)
     if not native_bfloat16():
         pytest.skip("this CPU has no native bfloat16 (avx512_bf16 / amx_bf16)")
-    kw = dict(max_epochs=5, batch_size=8, random_state=0, device="cpu")
+    kw = dict(max_epochs=5, batch_size=8, random_state=0, device="cpu", memory=tmp_path)
     exact = MusicnnClassifier(callbacks=[_TrainingBatches()], **kw)
     exact.fit(music.data, music.target)
     fast = MusicnnClassifier(precision="bfloat16", callbacks=[_TrainingBatches()], **kw)
