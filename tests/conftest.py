@@ -21,6 +21,29 @@ def _seed():
     torch.manual_seed(0)
 
 
+@pytest.fixture
+def thread_spy(monkeypatch):
+    """``thread_spy(module, name) -> set``: replaces ``module.name`` with a wrapper
+    that adds each call's thread to the returned set (and sleeps 50 ms, so that a
+    second worker gets work): the test of an ``n_jobs`` parameter under joblib's
+    threading backend."""
+    import threading
+    import time
+
+    def spy_on(module, name):
+        threads, func = set(), getattr(module, name)
+
+        def spy(*args, **kwargs):
+            threads.add(threading.get_ident())
+            time.sleep(0.05)
+            return func(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+        return threads
+
+    return spy_on
+
+
 #: set (to anything but "" or "0") by CI: a missing ../shared/data fails instead of skipping
 REQUIRE_DATA = os.environ.get("SPECTROCLF_REQUIRE_DATA", "") not in ("", "0")
 

@@ -117,6 +117,8 @@ MODULES = {
 }
 
 _USER_WARNING = "warnings.warn category None or left out: both are UserWarning"
+_KIND = ("a dtype's kind is one character: it is in the mutated string exactly when "
+         "it is in the original")
 
 #: mutant name -> why no test can tell it from the original
 EQUIVALENT = {
@@ -169,8 +171,7 @@ EQUIVALENT.update({
        for i in (92, 102, 103, 104)},
     **{f"{_P}_restore_params__mutmut_{i}": _USER_WARNING for i in (22, 25)},
     **{f"{_P}_resolve_map_location__mutmut_{i}": _USER_WARNING for i in (8, 11)},
-    f"{_P}_array_payload__mutmut_4": (
-        "'XXfiubXX' still holds f, i, u, b, and X is no dtype kind"),
+    f"{_P}_array_payload__mutmut_4": _KIND,
     **{f"{_P}_array_payload__mutmut_{i}": (
         "np.array(arr) copies by default; without the copy the tensor shares the "
         "fitted array's memory only until torch.save writes the same bytes")
@@ -507,7 +508,7 @@ EQUIVALENT.update({
     f"{_J}__as_labels__mutmut_11": (
         "labels are scalars: an object column that unboxes at all unboxes to 1-D, "
         "and a 1-D object unboxing holds the column's own values"),
-    f"{_J}__as_labels__mutmut_15": "'XXbiufXX' still holds b, i, u, f; X is no dtype kind",
+    f"{_J}__as_labels__mutmut_15": _KIND,
     **{f"{_J}ǁLabelsAndTargetsǁencode__mutmut_{i}": (
         "arr is 1-D or has one column there: reshape(n, 1), (n, -1) and (n, -2) "
         "agree") for i in (23, 24)},
@@ -620,8 +621,6 @@ EQUIVALENT.update({
         "JointCNN always passes label_weight: LabelsAndTargets' default is never used"),
 })
 
-_KIND = ("a dtype's kind is one character: it is in the mutated string exactly when "
-         "it is in the original")
 _PAR = "spectroclf.utils._parallel.x_map_cached__mutmut_"
 EQUIVALENT.update({
     "spectroclf.utils._audio.x_check_audio__mutmut_28": _KIND,

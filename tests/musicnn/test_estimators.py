@@ -5,8 +5,6 @@ Clips are 3 s (one 187-frame patch) to keep the network cheap; the default
 head, so even its 200 default epochs take a second."""
 
 import pickle
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -368,16 +366,8 @@ class TestMusicnnClassifier:
         assert est.net_.history[:, "train_batch_count"] == [1, 1]
 
     @pytest.mark.parametrize("freeze", ["backbone", "frontend"])
-    def test_n_jobs_decodes_the_clips_in_parallel(self, music, freeze, monkeypatch):
-        threads = set()
-        clip_mel = frontend._clip_mel
-
-        def spy(**kwargs):
-            threads.add(threading.get_ident())
-            time.sleep(0.05)
-            return clip_mel(**kwargs)
-
-        monkeypatch.setattr(frontend, "_clip_mel", spy)
+    def test_n_jobs_decodes_the_clips_in_parallel(self, music, freeze, thread_spy):
+        threads = thread_spy(frontend, "_clip_mel")
         with parallel_config(backend="threading"):
             serial = MusicnnClassifier(freeze=freeze, **_fast()).fit(music.data, music.target)
             assert len(threads) == 1

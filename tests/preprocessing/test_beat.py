@@ -246,23 +246,12 @@ class TestBeatSyncDetails:
         BeatSync(sr=16000, hop_length=256).fit_transform([S])
         assert calls == [(onset_bins, 16000, 256)]
 
-    def test_n_jobs_spreads_the_clips(self, monkeypatch):
-        import threading
-        import time
-
+    def test_n_jobs_spreads_the_clips(self, thread_spy):
         from joblib import parallel_config
 
         from spectroclf import features
 
-        threads = set()
-        beat_frames = features.beat_frames
-
-        def spy(**kwargs):
-            threads.add(threading.get_ident())
-            time.sleep(0.05)
-            return beat_frames(**kwargs)
-
-        monkeypatch.setattr(features, "beat_frames", spy)
+        threads = thread_spy(features, "beat_frames")
         specs = [np.random.default_rng(i).random((200, 140)).astype(np.float32)
                  for i in range(6)]
         with parallel_config(backend="threading"):

@@ -70,7 +70,7 @@ def test_one_process_runs_under_one_blas_thread():
     calls = [{"x": 0}, {"x": 1}]
     with threadpool_limits(limits=2):
         if max(p["num_threads"] for p in threadpool_info()) < 2:
-            pytest.skip("the thread pools cannot take 2 threads here")
+            pytest.skip("threadpoolctl cannot set the BLAS / OpenMP pools to 2 threads here")
         limited = list(map_cached(_blas_threads, calls, memory=None, n_jobs=1))
         free = list(map_cached(_blas_threads, calls, memory=None, n_jobs=1,
                                one_thread=False))
