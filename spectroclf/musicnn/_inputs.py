@@ -170,13 +170,9 @@ def patch_features(clips, *, kind, module, patch_hop, sr, memory, n_jobs):
                   backbone=_backbone_hash(module) if use_cache else None,
                   precision=resolve_precision(module.precision))
 
-    if kind != "audio":  # clip by clip: a lazy sequence reads each file once
-        out = []
-        for i in range(len(clips)):
-            key = dict(clip=np.asarray(clips[i], dtype=np.float32), mtime=None, sr=None,
-                       **common)
-            out.append(cached(**key, module=module))
-        return out
+    if kind != "audio":  # checked log-mels: float32 arrays already
+        return [cached(clip=clip, mtime=None, sr=None, **common, module=module)
+                for clip in clips]
 
     keys = [dict(clip=s, mtime=_mtime(s), sr=sr if not isinstance(s, str) else None,
                  **common) for s in clips]

@@ -4,6 +4,7 @@ Clips are 3 s (one 187-frame patch) to keep the network cheap; the default
 ``freeze="backbone"`` runs the network once per patch and then trains only the
 head, so even its 200 default epochs take a second."""
 
+import os
 import pickle
 
 import numpy as np
@@ -20,6 +21,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
 import spectroclf.musicnn._frontend as frontend
+import spectroclf.musicnn._inputs as inputs
 from spectroclf.datasets import make_music
 from spectroclf.musicnn import (
     FREEZE_OPTIONS,
@@ -259,6 +261,7 @@ class TestMusicnnClassifier:
 
         monkeypatch.setattr(frontend, "load_audio", fail)
         monkeypatch.setattr(MusicnnTransfer, "embed", fail)
+        monkeypatch.setattr(inputs, "_log_mels", fail)  # cached features: no log-mel read
         again = MusicnnClassifier(memory=cache, **_fast()).fit(wav_files, music.target)
         np.testing.assert_array_equal(again.predict_proba(wav_files), expected)
         assert any(cache.iterdir())  # the cache is where the path says
@@ -345,6 +348,8 @@ class TestMusicnnClassifier:
                       np.zeros((0, 50, 128), np.float32)):
             with pytest.raises(ValueError, match="^X is empty: expected at least one"):
                 fitted.predict(empty)
+        with pytest.raises(ValueError, match=r"^Found array with 0 sample\(s\) \(shape=\(0, 40\)\)"):
+            fitted.predict(np.zeros((0, 40)))
         with pytest.raises(ValueError, match=r"^X\['X'\] has shape \(\); expected"):
             fitted.predict({"X": np.float32(0), "lengths": np.array([1])})
 
@@ -391,6 +396,38 @@ class TestMusicnnClassifier:
         again = MusicnnClassifier(freeze="frontend", memory=cache, **_fast())
         np.testing.assert_array_equal(
             again.fit(wav_files, music.target).predict_proba(wav_files), expected)
+
+
+    def test_memory_keys_a_file_by_its_mtime_and_a_waveform_by_its_sr(
+            self, music, wav_files, tmp_path, monkeypatch):
+        """A rewritten file is read again; the same waveform at another ``sr`` is
+        another clip; a file's features do not depend on ``sr`` (it has its own)."""
+        est = MusicnnClassifier(memory=tmp_path / "cache", **_fast())
+        est.fit(music.mels, music.target)
+        path = str(tmp_path / "clip.wav")
+        sf.write(path, music.data[0], 22050, subtype="FLOAT")
+        before = est.predict_proba([path])
+        sf.write(path, music.data[1], 22050, subtype="FLOAT")
+        stamp = os.stat(path).st_mtime_ns + 10**9  # a later time, however coarse the clock
+        os.utime(path, ns=(stamp, stamp))
+        after = est.predict_proba([path])
+        np.testing.assert_array_equal(after, est.predict_proba([wav_files[1]]))
+        assert not np.array_equal(after, before)
+
+        wave = [music.data[0]]
+        at_22050 = est.predict_proba(wave)
+        at_44100 = est.set_params(sr=44100).predict_proba(wave)
+        assert not np.array_equal(at_44100, at_22050)
+        np.testing.assert_array_equal(at_44100,
+                                      clone(est).set_params(memory=None)
+                                      .fit(music.mels, music.target).predict_proba(wave))
+
+        def fail(*args, **kwargs):
+            raise AssertionError("decoded although cached")
+
+        monkeypatch.setattr(frontend, "load_audio", fail)
+        monkeypatch.setattr(inputs, "_log_mels", fail)
+        np.testing.assert_array_equal(est.predict_proba([path]), after)
 
 
 class TestMusicnnRegressor:
