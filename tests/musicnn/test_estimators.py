@@ -233,6 +233,9 @@ class TestMusicnnClassifier:
         on_files = MusicnnClassifier(freeze=freeze, **_fast()).fit(wav_files, music.target)
         np.testing.assert_array_equal(on_files.predict_proba(wav_files),
                                       ref.predict_proba(mels))
+        for paths in (np.array(wav_files), np.array(wav_files, dtype=object)):  # 1-D arrays
+            np.testing.assert_array_equal(on_files.predict_proba(paths),
+                                          ref.predict_proba(mels))
         on_waves = MusicnnClassifier(freeze=freeze, **_fast()).fit(music.data, music.target)
         np.testing.assert_array_equal(on_waves.predict_proba(music.data),
                                       ref.predict_proba(music.mels))
@@ -264,6 +267,9 @@ class TestMusicnnClassifier:
         monkeypatch.setattr(inputs, "_log_mels", fail)  # cached features: no log-mel read
         again = MusicnnClassifier(memory=cache, **_fast()).fit(wav_files, music.target)
         np.testing.assert_array_equal(again.predict_proba(wav_files), expected)
+        # the log-mels the features were computed from are in the cache too
+        monkeypatch.setattr(inputs, "_log_mels", frontend._log_mels)
+        MusicnnMelExtractor(memory=cache).fit_transform(wav_files)
         assert any(cache.iterdir())  # the cache is where the path says
         # the same backbone (init_from a frozen one) hits the cache; another does not
         MusicnnClassifier(memory=cache, init_from=first, **_fast()).fit(wav_files, music.target)
@@ -303,8 +309,11 @@ class TestMusicnnClassifier:
             MusicnnClassifier(**_fast()).fit([wav_files[0], missing], [0, 1])
         with pytest.raises(FileNotFoundError, match="nowhere.wav"):
             fitted.predict([missing])
-        with pytest.raises(ValueError, match="mixes audio"):
-            fitted.predict([wav_files[0], music.mels[0]])
+        with pytest.raises(ValueError, match=r"^X mixes audio \(clip 1\) and other input "
+                           r"\(clip 0, ndarray of shape \(188, 96\)\); pass either audio "
+                           r"\(file paths or 1-D waveforms\) or musicnn log-mel "
+                           r"spectrograms \(n_frames, 96\), not both$"):
+            fitted.predict([music.mels[0], wav_files[0]])
         with pytest.raises(ValueError, match=r"single path.*\[path\]"):
             fitted.predict(wav_files[0])
         with pytest.raises(ValueError, match="X has 2 samples but y has 3"):
