@@ -406,7 +406,6 @@ class TestMusicnnClassifier:
         np.testing.assert_array_equal(
             again.fit(wav_files, music.target).predict_proba(wav_files), expected)
 
-
     def test_memory_keys_a_file_by_its_mtime_and_a_waveform_by_its_sr(
             self, music, wav_files, tmp_path, monkeypatch):
         """A rewritten file is read again; the same waveform at another ``sr`` is
