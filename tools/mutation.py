@@ -742,18 +742,32 @@ def _reap_orphans(group, done, every=15.0):
 
     A mutant's test process exits when its tests end, but the joblib (loky) workers
     it started live on, orphaned, until loky's idle timeout of 5 minutes: about
-    560 MB each, they add up to many GB over a run. Nothing else of the group is
-    an orphan while mutmut runs. Linux only (reads /proc); elsewhere a no-op.
+    560 MB each, they add up to many GB over a run. An orphan is adopted by init or
+    by a subreaper (systemd, a container's init), outside the group; every other
+    process of the group but mutmut, its leader, has its parent in the group.
+    Linux only (reads /proc); elsewhere a no-op.
     """
     while not done.wait(every):
         for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                # the command name in parentheses may hold spaces: split after it
-                ppid, pgrp = map(int, stat.read_text().rsplit(")", 1)[1].split()[1:3])
-                if pgrp == group and ppid == 1:
-                    os.kill(int(stat.parent.name), signal.SIGKILL)
-            except (OSError, ValueError, IndexError):  # exited meanwhile
-                continue
+            pid = int(stat.parent.name)
+            ppid, pgrp = _parent_and_group(pid)
+            # the parent is read now, not from the listing: a new one is never missed
+            if pgrp == group and pid != group and _parent_and_group(ppid)[1] != group:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:  # exited meanwhile
+                    pass
+
+
+def _parent_and_group(pid):
+    """A process's parent pid and process group from /proc, (None, None) once gone."""
+    try:
+        # the command name in parentheses may hold spaces: split after it
+        text = Path(f"/proc/{pid}/stat").read_text()
+        ppid, pgrp = map(int, text.rsplit(")", 1)[1].split()[1:3])
+    except (OSError, ValueError, IndexError):  # exited meanwhile (or no /proc)
+        return None, None
+    return ppid, pgrp
 
 
 def _survivors(folder):
